@@ -1,0 +1,373 @@
+"""User-facing construction: symbols, constants, operators with NumPy broadcasting, functions.
+
+Everything a user types (``X @ w + b``, ``mc.trace(A)``) passes through here, so shape
+errors are raised at construction and name the operator, both operands and their shapes.
+Broadcasting is recorded explicitly with ones vectors (``b 1ᵀ``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from .dims import ONE, Dim, DimLike, as_dim, check_name, fmt_shape
+from .errors import ShapeError
+from .functions import FUNCTIONS
+from .nodes import (
+    Add, Apply, Det, Diag, DiagPart, Expr, Frob, Hadamard, Identity, Inverse, Kron, Let,
+    LogDet, MatMul, Norm, Number, Ones, Power, ScalarMul, Scale, Sum, Symbol, Trace,
+    Transpose, Vec, Zero, is_scalar_shape,
+)
+
+__all__ = [
+    "matrix", "vector", "scalar", "ones", "eye", "zeros", "let", "as_expr", "hadamard", "kron",
+    "vec", "Diag", "diag", "trace", "tr", "frob", "inv", "det", "logdet", "sum", "norm",
+    "relu", "step", "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt",
+    "tan", "arcsin", "arccos", "arctan", "sign", "apply", "constant",
+]
+
+# ----------------------------------------------------------------------------------------
+# Symbols and constants
+# ----------------------------------------------------------------------------------------
+
+
+def matrix(name: str, rows: DimLike, cols: DimLike) -> Symbol:
+    """An ``rows × cols`` matrix symbol."""
+    return Symbol(check_name(name), as_dim(rows), as_dim(cols))
+
+
+def vector(name: str, n: DimLike) -> Symbol:
+    """An ``n × 1`` column vector symbol."""
+    return Symbol(check_name(name), as_dim(n), ONE)
+
+
+def scalar(name: str) -> Symbol:
+    """A 1×1 scalar symbol."""
+    return Symbol(check_name(name), ONE, ONE)
+
+
+def ones(rows: DimLike, cols: DimLike = 1) -> Ones:
+    """The all-ones column ``1`` (``ones(m)``) or matrix (``ones(m, n)``)."""
+    return Ones(as_dim(rows), as_dim(cols))
+
+
+def eye(n: DimLike) -> Identity:
+    """The ``n × n`` identity matrix."""
+    return Identity(as_dim(n))
+
+
+def zeros(rows: DimLike, cols: DimLike = 1) -> Zero:
+    """The zero column (``zeros(m)``) or matrix (``zeros(m, n)``)."""
+    return Zero(as_dim(rows), as_dim(cols))
+
+
+def let(name: str, expr: Any) -> Let:
+    """Name a subexpression: derivations and LaTeX use the name, compiled code expands it."""
+    return Let(check_name(name), as_expr(expr))
+
+
+def constant(value: Any) -> sympy.Expr | None:
+    """A Python/SymPy number or a dim as an exact SymPy number; ``None`` if not a constant."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Dim):
+        return value.expr
+    if isinstance(value, numbers.Integral):
+        return sympy.Integer(int(value))
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, numbers.Real):
+        f = float(value)
+        if f != f or f in (float("inf"), float("-inf")):
+            raise ValueError(f"constant {value!r} is not finite")
+        return sympy.Rational(repr(f))
+    if isinstance(value, sympy.Basic) and value.is_number:
+        return value
+    if isinstance(value, sympy.Expr) and all(
+        s.is_integer and s.is_positive for s in value.free_symbols
+    ):
+        return value
+    return None
+
+
+def as_expr(value: Any) -> Expr:
+    """An :class:`Expr` from an expression, a number or a dim (numbers become 1×1)."""
+    if isinstance(value, Expr):
+        return value
+    c = constant(value)
+    if c is None:
+        raise TypeError(f"cannot use {value!r} ({type(value).__name__}) in a matcalc expression")
+    return Number(c)
+
+
+# ----------------------------------------------------------------------------------------
+# Broadcasting and operators
+# ----------------------------------------------------------------------------------------
+
+
+def _describe(x: Expr) -> str:
+    return f"{x} ({fmt_shape(x.shape)})"
+
+
+def _stretch(a: Expr, rows: Dim, cols: Dim) -> Expr:
+    """``a`` broadcast to rows×cols, with the ones vectors written out (``b 1ᵀ``)."""
+    r, c = a.shape
+    if (r, c) == (rows, cols):
+        return a
+    if r == 1 and c == 1:
+        if isinstance(a, Number):
+            return Scale(a.value, Ones(rows, cols))
+        if cols == 1:
+            return MatMul((Ones(rows, ONE), a))
+        if rows == 1:
+            return MatMul((a, Ones(ONE, cols)))
+        return ScalarMul(a, Ones(rows, cols))
+    if c == 1 and r == rows:
+        return MatMul((a, Ones(ONE, cols)))
+    if r == 1 and c == cols:
+        return MatMul((Ones(rows, ONE), a))
+    raise AssertionError("unreachable: shapes were checked")
+
+
+def _broadcast(a: Expr, b: Expr, op: str, verb: str) -> tuple[Expr, Expr]:
+    (ra, ca), (rb, cb) = a.shape, b.shape
+    if (ra, ca) == (rb, cb):
+        return a, b
+    rows = rb if ra == 1 else ra
+    cols = cb if ca == 1 else ca
+    if (ra in (1, rows)) and (rb in (1, rows)) and (ca in (1, cols)) and (cb in (1, cols)):
+        return _stretch(a, rows, cols), _stretch(b, rows, cols)
+    raise ShapeError(
+        f"cannot {verb} {_describe(a)} {op} {_describe(b)}: shapes {fmt_shape(a.shape)} and "
+        f"{fmt_shape(b.shape)} do not broadcast"
+    )
+
+
+def _add(a: Any, b: Any) -> Expr:
+    a, b = as_expr(a), as_expr(b)
+    a, b = _broadcast(a, b, "+", "add")
+    terms = (a.terms if isinstance(a, Add) else (a,)) + (b.terms if isinstance(b, Add) else (b,))
+    return Add(terms)
+
+
+def _neg(a: Expr) -> Expr:
+    if isinstance(a, Number):
+        return Number(-a.value)
+    if isinstance(a, Scale):
+        return Scale(-a.coef, a.x) if a.coef != -1 else a.x
+    return Scale(sympy.Integer(-1), a)
+
+
+def _sub(a: Any, b: Any) -> Expr:
+    a, b = as_expr(a), as_expr(b)
+    a, b = _broadcast(a, b, "-", "subtract")
+    return _add(a, _neg(b))
+
+
+def _mul(a: Any, b: Any) -> Expr:
+    ca, cb = constant(a), constant(b)
+    if ca is not None and cb is not None:
+        return Number(ca * cb)
+    if ca is not None or cb is not None:
+        c, x = (ca, as_expr(b)) if ca is not None else (cb, as_expr(a))
+        return Number(c * x.value) if isinstance(x, Number) else Scale(c, x)
+    a, b = as_expr(a), as_expr(b)
+    if isinstance(a, Number) and not isinstance(b, Number):
+        return Scale(a.value, b)
+    if isinstance(b, Number) and not isinstance(a, Number):
+        return Scale(b.value, a)
+    if is_scalar_shape(a.shape) and not is_scalar_shape(b.shape):
+        return ScalarMul(a, b)
+    if is_scalar_shape(b.shape) and not is_scalar_shape(a.shape):
+        return ScalarMul(b, a)
+    a, b = _broadcast(a, b, "*", "multiply elementwise")
+    factors = (a.factors if isinstance(a, Hadamard) else (a,)) + (
+        b.factors if isinstance(b, Hadamard) else (b,)
+    )
+    return Hadamard(factors)
+
+
+def _reciprocal(b: Expr) -> Expr:
+    return Power(b, sympy.Integer(-1))
+
+
+def _div(a: Any, b: Any) -> Expr:
+    cb = constant(b)
+    if cb is not None:
+        if cb == 0:
+            raise ZeroDivisionError("division of a matcalc expression by zero")
+        return _mul(a, 1 / sympy.sympify(cb))
+    b = as_expr(b)
+    if isinstance(b, Number):
+        if b.value == 0:
+            raise ZeroDivisionError("division of a matcalc expression by zero")
+        return _mul(a, Number(1 / b.value))
+    ca = constant(a)
+    if ca is not None:
+        return _mul(ca, _reciprocal(b))
+    a = as_expr(a)
+    if is_scalar_shape(b.shape):
+        return _mul(a, _reciprocal(b))
+    a2, b2 = _broadcast(a, b, "/", "divide elementwise")
+    return _mul(a2, _reciprocal(b2))
+
+
+def _matmul(a: Any, b: Any) -> Expr:
+    if not isinstance(a, Expr) or not isinstance(b, Expr):
+        raise TypeError("@ needs matcalc expressions on both sides; use * to scale by a number")
+    if a.shape[1] != b.shape[0]:
+        raise ShapeError(
+            f"cannot multiply {_describe(a)} @ {_describe(b)}: inner dimensions "
+            f"{a.shape[1]} ≠ {b.shape[0]}"
+        )
+    factors = (a.factors if isinstance(a, MatMul) else (a,)) + (
+        b.factors if isinstance(b, MatMul) else (b,)
+    )
+    return MatMul(factors)
+
+
+def _pow(a: Expr, k: Any) -> Expr:
+    c = constant(k)
+    if c is None:
+        raise TypeError(f"exponent must be a number, got {k!r}")
+    if isinstance(a, Number):
+        return Number(a.value ** c)
+    return Power(a, c)
+
+
+Expr.__add__ = lambda self, other: _add(self, other)  # type: ignore[assignment]
+Expr.__radd__ = lambda self, other: _add(other, self)  # type: ignore[assignment]
+Expr.__sub__ = lambda self, other: _sub(self, other)  # type: ignore[assignment]
+Expr.__rsub__ = lambda self, other: _sub(other, self)  # type: ignore[assignment]
+Expr.__neg__ = lambda self: _neg(self)  # type: ignore[assignment]
+Expr.__pos__ = lambda self: self  # type: ignore[assignment]
+Expr.__mul__ = lambda self, other: _mul(self, other)  # type: ignore[assignment]
+Expr.__rmul__ = lambda self, other: _mul(other, self)  # type: ignore[assignment]
+Expr.__truediv__ = lambda self, other: _div(self, other)  # type: ignore[assignment]
+Expr.__rtruediv__ = lambda self, other: _div(other, self)  # type: ignore[assignment]
+Expr.__matmul__ = lambda self, other: _matmul(self, other)  # type: ignore[assignment]
+Expr.__rmatmul__ = lambda self, other: _matmul(other, self)  # type: ignore[assignment]
+Expr.__pow__ = lambda self, k: _pow(self, k)  # type: ignore[assignment]
+
+# ----------------------------------------------------------------------------------------
+# Functions
+# ----------------------------------------------------------------------------------------
+
+
+def hadamard(*xs: Any) -> Expr:
+    """The Hadamard (elementwise) product of two or more operands of one shape."""
+    if len(xs) < 2:
+        raise TypeError("hadamard needs at least two operands")
+    out = as_expr(xs[0])
+    for x in xs[1:]:
+        x = as_expr(x)
+        if x.shape != out.shape:
+            raise ShapeError(
+                f"cannot take the Hadamard product {_describe(out)} ⊙ {_describe(x)}: "
+                "shapes differ"
+            )
+        out = _mul(out, x)
+    return out
+
+
+def kron(a: Any, b: Any) -> Expr:
+    """The Kronecker product ``A ⊗ B``."""
+    return Kron(as_expr(a), as_expr(b))
+
+
+def vec(x: Any) -> Expr:
+    """``vec(X)``: stack the columns of X into one column."""
+    return Vec(as_expr(x))
+
+
+def Diag(v: Any) -> Expr:  # noqa: N802 - the API's name
+    """``Diag(v)``: the diagonal matrix with the column vector v on its diagonal."""
+    return _nodes_Diag(as_expr(v))
+
+
+def diag(x: Any) -> Expr:
+    """``diag(X)``: the diagonal of a square matrix as a column vector."""
+    return DiagPart(as_expr(x))
+
+
+def trace(x: Any) -> Expr:
+    """``tr(X)``: the trace of a square matrix."""
+    return Trace(as_expr(x))
+
+
+tr = trace
+
+
+def frob(a: Any, b: Any) -> Expr:
+    """The Frobenius product ``A : B = tr(AᵀB)``."""
+    a, b = as_expr(a), as_expr(b)
+    if a.shape != b.shape:
+        raise ShapeError(
+            f"cannot take the Frobenius product {_describe(a)} : {_describe(b)}: shapes differ"
+        )
+    return Frob(a, b)
+
+
+def inv(x: Any) -> Expr:
+    """The matrix inverse ``X⁻¹``."""
+    return Inverse(as_expr(x))
+
+
+def det(x: Any) -> Expr:
+    """The determinant ``det(X)``."""
+    return Det(as_expr(x))
+
+
+def logdet(x: Any) -> Expr:
+    """``log |det X|``."""
+    return LogDet(as_expr(x))
+
+
+def sum(x: Any) -> Expr:  # noqa: A001 - the API's name
+    """The sum of all entries."""
+    return Sum(as_expr(x))
+
+
+def norm(x: Any) -> Expr:
+    """The Frobenius norm (the 2-norm of a vector)."""
+    return Norm(as_expr(x))
+
+
+def apply(name: str, x: Any) -> Expr:
+    """Apply the built-in elementwise function ``name``."""
+    if name not in FUNCTIONS:
+        raise ValueError(f"unknown elementwise function {name!r}")
+    return Apply(name, as_expr(x))
+
+
+def _elementwise_builder(name: str) -> Any:
+    def build(x: Any) -> Expr:
+        return Apply(name, as_expr(x))
+
+    build.__name__ = name
+    build.__doc__ = f"Elementwise ``{name}``."
+    return build
+
+
+relu = _elementwise_builder("relu")
+step = _elementwise_builder("step")
+exp = _elementwise_builder("exp")
+log = _elementwise_builder("log")
+tanh = _elementwise_builder("tanh")
+sigmoid = _elementwise_builder("sigmoid")
+softplus = _elementwise_builder("softplus")
+sin = _elementwise_builder("sin")
+cos = _elementwise_builder("cos")
+abs = _elementwise_builder("abs")  # noqa: A001 - the API's name
+sqrt = _elementwise_builder("sqrt")
+tan = _elementwise_builder("tan")
+arcsin = _elementwise_builder("arcsin")
+arccos = _elementwise_builder("arccos")
+arctan = _elementwise_builder("arctan")
+sign = _elementwise_builder("sign")
+
+
+from .nodes import Diag as _nodes_Diag  # noqa: E402  (the public Diag shadows the node name)

@@ -1,0 +1,230 @@
+"""Readable one-line text for expressions, with one precedence table shared with LaTeX.
+
+``to_str`` dispatches per node type; each printer returns ``(text, precedence)`` and uses
+:func:`parenthesize` for its operands, the way SymPy's printers do.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+import sympy
+
+from .nodes import (
+    Add, Apply, Commutation, Delta, Det, Diag, DiagPart, Expr, Frob, Hadamard, Identity,
+    Inverse, Kron, Let, LogDet, MatMul, Norm, Number, Ones, Power, ScalarMul, Scale, Sum,
+    Symbol, Trace, Transpose, Unvec, Vec, Zero, is_scalar_shape,
+)
+
+__all__ = ["to_str", "PREC", "precedence", "coef_is_negative"]
+
+# One precedence table for every printer: higher binds tighter.
+PREC = {
+    "sum": 10,
+    "frob": 20,
+    "kron": 40,
+    "hadamard": 42,
+    "scale": 45,
+    "product": 50,
+    "postfix": 90,
+    "atom": 100,
+}
+
+
+def coef_is_negative(c: sympy.Expr) -> bool:
+    """True for a constant that prints with a leading minus sign."""
+    return bool(c.could_extract_minus_sign())
+
+
+def precedence(e: Expr) -> int:
+    return _print(e)[1]
+
+
+def to_str(e: Expr) -> str:
+    """Readable one-line text for ``e``."""
+    return _print(e)[0]
+
+
+def _paren(e: Expr, level: int, strict: bool = False) -> str:
+    text, p = _print(e)
+    if p < level or (strict and p == level):
+        return f"({text})"
+    return text
+
+
+def _coef(c: sympy.Expr) -> str:
+    return str(c).replace("*", "·")
+
+
+@singledispatch
+def _print(e: Expr) -> tuple[str, int]:
+    raise NotImplementedError(f"no text printer for {type(e).__name__}")
+
+
+@_print.register
+def _(e: Symbol) -> tuple[str, int]:
+    return e.name, PREC["atom"]
+
+
+@_print.register
+def _(e: Let) -> tuple[str, int]:
+    return e.name, PREC["atom"]
+
+
+@_print.register
+def _(e: Delta) -> tuple[str, int]:
+    return "d" + _print(e.of)[0], PREC["atom"]
+
+
+@_print.register
+def _(e: Number) -> tuple[str, int]:
+    v = e.value
+    if v.is_Integer and v >= 0 or v.is_Symbol:
+        return str(v), PREC["atom"]
+    if coef_is_negative(v):
+        return _coef(v), PREC["sum"]
+    return _coef(v), PREC["product"]
+
+
+@_print.register
+def _(e: Ones) -> tuple[str, int]:
+    if e.cols == 1:
+        return "1", PREC["atom"]
+    if e.rows == 1:
+        return "1ᵀ", PREC["postfix"]
+    return f"ones({e.rows},{e.cols})", PREC["atom"]
+
+
+@_print.register
+def _(e: Identity) -> tuple[str, int]:
+    return "I", PREC["atom"]
+
+
+@_print.register
+def _(e: Zero) -> tuple[str, int]:
+    return "0", PREC["atom"]
+
+
+@_print.register
+def _(e: Commutation) -> tuple[str, int]:
+    return f"K({e.m},{e.n})", PREC["atom"]
+
+
+@_print.register
+def _(e: Add) -> tuple[str, int]:
+    parts: list[str] = []
+    for i, t in enumerate(e.terms):
+        neg = _negated(t)
+        if neg is not None and i > 0:
+            parts.append(" - " + _paren(neg, PREC["sum"], strict=True))
+        else:
+            parts.append((" + " if i else "") + _paren(t, PREC["sum"]))
+    return "".join(parts), PREC["sum"]
+
+
+def _negated(t: Expr) -> Expr | None:
+    """``x`` when ``t`` is ``-x`` (a negative constant multiple), else None."""
+    if isinstance(t, Scale) and coef_is_negative(t.coef):
+        return t.x if t.coef == -1 else Scale(-t.coef, t.x)
+    if isinstance(t, Number) and coef_is_negative(t.value):
+        return Number(-t.value)
+    return None
+
+
+@_print.register
+def _(e: Scale) -> tuple[str, int]:
+    c = e.coef
+    if c == -1:
+        return "-" + _paren(e.x, PREC["product"]), PREC["sum"]
+    inner = _paren(e.x, PREC["product"])
+    prec = PREC["sum"] if coef_is_negative(c) else PREC["scale"]
+    cs = _coef(c)
+    if c.is_Add:
+        cs = f"({cs})"
+    return f"{cs} {inner}", prec
+
+
+@_print.register
+def _(e: ScalarMul) -> tuple[str, int]:
+    s = e.s
+    if isinstance(s, Power) and coef_is_negative(s.k):
+        denom = s.x if s.k == -1 else Power(s.x, -s.k)
+        return f"{_paren(e.x, PREC['product'])} / {_paren(denom, PREC['postfix'])}", PREC["scale"]
+    return f"{_paren(s, PREC['product'])} {_paren(e.x, PREC['product'])}", PREC["product"]
+
+
+@_print.register
+def _(e: MatMul) -> tuple[str, int]:
+    return " ".join(_paren(f, PREC["product"]) for f in e.factors), PREC["product"]
+
+
+@_print.register
+def _(e: Hadamard) -> tuple[str, int]:
+    return " ⊙ ".join(_paren(f, PREC["product"], strict=True) for f in e.factors), PREC["hadamard"]
+
+
+@_print.register
+def _(e: Kron) -> tuple[str, int]:
+    return (f"{_paren(e.a, PREC['product'], strict=True)} ⊗ "
+            f"{_paren(e.b, PREC['product'], strict=True)}"), PREC["kron"]
+
+
+@_print.register
+def _(e: Frob) -> tuple[str, int]:
+    return f"{_paren(e.a, PREC['kron'])} : {_paren(e.b, PREC['kron'])}", PREC["frob"]
+
+
+@_print.register
+def _(e: Transpose) -> tuple[str, int]:
+    if isinstance(e.x, Inverse):
+        return _paren(e.x.x, PREC["postfix"], strict=True) + "⁻ᵀ", PREC["postfix"]
+    if isinstance(e.x, Ones) and e.x.cols == 1:
+        return "1ᵀ", PREC["postfix"]
+    return _paren(e.x, PREC["postfix"], strict=True) + "ᵀ", PREC["postfix"]
+
+
+@_print.register
+def _(e: Inverse) -> tuple[str, int]:
+    if isinstance(e.x, Transpose):
+        return _paren(e.x.x, PREC["postfix"], strict=True) + "⁻ᵀ", PREC["postfix"]
+    return _paren(e.x, PREC["postfix"], strict=True) + "⁻¹", PREC["postfix"]
+
+
+@_print.register
+def _(e: Power) -> tuple[str, int]:
+    k = e.k
+    ks = str(k) if (k.is_Integer and k >= 0) else f"({_coef(k)})"
+    op = "^" if is_scalar_shape(e.x.shape) else ".^"
+    return f"{_paren(e.x, PREC['postfix'], strict=True)}{op}{ks}", PREC["postfix"]
+
+
+@_print.register
+def _(e: Apply) -> tuple[str, int]:
+    return f"{e.fn}{chr(39) * e.order}({to_str(e.x)})", PREC["atom"]
+
+
+def _call(name: str):  # noqa: ANN202
+    def printer(e: Expr) -> tuple[str, int]:
+        return f"{name}({to_str(e.x)})", PREC["atom"]  # type: ignore[attr-defined]
+
+    return printer
+
+
+for _cls, _name in [(DiagPart, "diag"), (Vec, "vec"), (Trace, "tr"), (Det, "det"),
+                    (LogDet, "logdet"), (Sum, "sum")]:
+    _print.register(_cls)(_call(_name))
+
+
+@_print.register
+def _(e: Diag) -> tuple[str, int]:
+    return f"Diag({to_str(e.v)})", PREC["atom"]
+
+
+@_print.register
+def _(e: Unvec) -> tuple[str, int]:
+    return f"unvec({to_str(e.v)}, {e.rows}×{e.cols})", PREC["atom"]
+
+
+@_print.register
+def _(e: Norm) -> tuple[str, int]:
+    return f"‖{to_str(e.x)}‖", PREC["atom"]
