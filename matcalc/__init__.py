@@ -14,3 +14,31 @@ from .functions import elementwise
 from .nodes import Expr, Symbol
 
 __version__ = "0.1.0"
+
+# Names implemented in modules that load on first use (keeps `import matcalc` light and
+# lets each module own its piece of the API).
+_LAZY = {
+    "grad": "derive", "derive": "derive", "jacobian": "derive", "hessian": "derive",
+    "jvp": "derive", "vjp": "derive", "hvp": "derive", "Derivation": "derive",
+    "commutation": "derive", "simplify": "simplify",
+    "compile": "codegen",
+    "to_sympy": "sympy_bridge", "check_grad": "sympy_bridge",
+    "verify": "verify",
+    "parse": "parse",
+    "latex": "latex",
+}
+
+
+def __getattr__(name: str):  # noqa: ANN202
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
