@@ -1,0 +1,528 @@
+r"""LaTeX for expressions, one rule per node type, and complete documents around it.
+
+The output is math-mode LaTeX that needs nothing beyond plain LaTeX with ``amsmath`` and
+``amssymb``, and that MathJax and KaTeX render as well: no custom macros, no extra packages.
+It follows the text printer's conventions (:mod:`matcalc.printing`) and shares its
+precedence table ``PREC``, so both printers put parentheses in the same places.
+
+Notation, as in the differential-calculus literature (Magnus & Neudecker; the Matrix
+Cookbook): ``\mathrm{d}X`` for differentials, ``A : B`` for the Frobenius product,
+``X^{\top}``, ``X^{-\top}``, ``\odot`` and ``\otimes``, ``X^{\circ k}`` for elementwise powers,
+``\mathbf{1}`` for ones vectors and ``\operatorname{Diag}`` / ``\operatorname{diag}`` for the
+vector-to-matrix and matrix-to-vector diagonals.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import singledispatch
+
+import sympy
+
+from .dims import Dim
+from .functions import FUNCTIONS
+from .nodes import (
+    Add,
+    Apply,
+    Commutation,
+    Delta,
+    Det,
+    Diag,
+    DiagPart,
+    Expr,
+    Frob,
+    Hadamard,
+    Identity,
+    Inverse,
+    Kron,
+    Let,
+    LogDet,
+    MatMul,
+    Norm,
+    Number,
+    Ones,
+    Power,
+    ScalarMul,
+    Scale,
+    Sum,
+    Symbol,
+    Trace,
+    Transpose,
+    Unvec,
+    Vec,
+    Zero,
+    is_scalar_shape,
+)
+from .printing import PREC, coef_is_negative
+
+__all__ = ["latex", "latex_name", "latex_dim", "latex_document"]
+
+# ----------------------------------------------------------------------------------------
+# Names: Greek letters, subscripts, accents
+# ----------------------------------------------------------------------------------------
+
+_GREEK_LOWER = {
+    name: "\\" + name
+    for name in (
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
+        "sigma tau upsilon phi chi psi omega varepsilon vartheta varpi varrho varsigma varphi"
+    ).split()
+}
+_GREEK_LOWER.update({"lam": r"\lambda", "lamda": r"\lambda", "omicron": "o"})
+# Capitals that LaTeX has a command for; the others look like Latin capitals and are
+# written as upright Latin letters, as LaTeX itself prints capital Greek upright.
+_GREEK_UPPER = {
+    name: "\\" + name
+    for name in "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()
+}
+_GREEK_UPPER.update({"Lam": r"\Lambda", "Lamda": r"\Lambda"})
+_GREEK_UPPER.update({
+    name: rf"\mathrm{{{letter}}}"
+    for name, letter in [("Alpha", "A"), ("Beta", "B"), ("Epsilon", "E"), ("Zeta", "Z"),
+                         ("Eta", "H"), ("Iota", "I"), ("Kappa", "K"), ("Mu", "M"),
+                         ("Nu", "N"), ("Omicron", "O"), ("Rho", "P"), ("Tau", "T"),
+                         ("Chi", "X")]
+})
+_GREEK = {**_GREEK_LOWER, **_GREEK_UPPER}
+
+# Suffixes (``yhat``, ``y_bar``) that put an accent on the letter before them.
+_ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde", "dot": r"\dot",
+            "ddot": r"\ddot", "check": r"\check", "breve": r"\breve"}
+
+_TRAILING_DIGITS = re.compile(r"^(.*?)(\d+)$")
+
+
+def _letter(base: str) -> str | None:
+    """LaTeX for a one-symbol base (a letter or a Greek name), else None."""
+    if base in _GREEK:
+        return _GREEK[base]
+    if len(base) == 1 and base.isalpha():
+        return base
+    return None
+
+
+def _split_accent(head: str) -> tuple[str, str | None]:
+    r"""``("y", r"\hat")`` for ``"yhat"``; only a single letter or Greek name takes an accent,
+    so that ordinary words ending in "bar" or "dot" stay words."""
+    for suffix, cmd in _ACCENTS.items():
+        if head.endswith(suffix) and _letter(head[: -len(suffix)]) is not None:
+            return head[: -len(suffix)], cmd
+    return head, None
+
+
+def _subscript(part: str) -> str:
+    if part.isdigit() or _letter(part) is not None:
+        return _GREEK.get(part, part)
+    if len(part) <= 2:  # indices such as ``ij``
+        return part
+    return rf"\mathrm{{{part}}}"  # a word label such as ``train``
+
+
+def latex_name(name: str) -> str:
+    r"""LaTeX for a symbol, function or dimension name.
+
+    Parameters
+    ----------
+    name : str
+        A Python identifier.
+
+    Returns
+    -------
+    str
+        Greek names as Greek letters (``beta`` → ``\beta``, ``lam`` → ``\lambda``,
+        ``Sigma`` → ``\Sigma``); trailing digits and ``_`` parts as subscripts
+        (``W1`` → ``W_{1}``, ``x_i`` → ``x_{i}``, ``x_train`` → ``x_{\mathrm{train}}``);
+        ``hat``/``bar``/``tilde`` suffixes as accents (``yhat`` → ``\hat{y}``,
+        ``y_bar`` → ``\bar{y}``); any other multi-letter name as ``\mathit{name}``.
+    """
+    head, *parts = name.split("_")
+    parts = [p for p in parts if p]
+    if not head:  # a name like ``_x``: no base letter to hang subscripts on
+        return r"\mathit{" + name.replace("_", r"\_") + "}"
+    m = _TRAILING_DIGITS.match(head)
+    if m and m.group(1):
+        head, parts = m.group(1), [m.group(2), *parts]
+    head, accent = _split_accent(head)
+    if accent is None and parts and parts[0] in _ACCENTS and _letter(head) is not None:
+        accent, parts = _ACCENTS[parts[0]], parts[1:]
+    letter = _letter(head)
+    base = letter if letter is not None else rf"\mathit{{{head}}}"
+    if accent is not None:
+        base = f"{accent}{{{base}}}"
+    if parts:
+        base += "_{" + ",".join(_subscript(p) for p in parts) + "}"
+    return base
+
+
+def _sympy_latex(value: sympy.Expr, **options: object) -> str:
+    """A constant (possibly with dims) in LaTeX, with dims named as symbols are."""
+    names = {s: latex_name(s.name) for s in value.free_symbols}
+    return sympy.latex(value, symbol_names=names, **options)
+
+
+def latex_dim(d: Dim) -> str:
+    """LaTeX for a dimension (``m``, ``m n``, ``3``).
+
+    Parameters
+    ----------
+    d : Dim
+        The dimension.
+
+    Returns
+    -------
+    str
+        Math-mode LaTeX.
+    """
+    return _sympy_latex(d.expr)
+
+
+# ----------------------------------------------------------------------------------------
+# Expressions
+# ----------------------------------------------------------------------------------------
+
+
+def latex(e: Expr) -> str:
+    r"""LaTeX for ``e``, for math mode (``\[ ... \]``, ``$ ... $``, MathJax, KaTeX).
+
+    Parameters
+    ----------
+    e : Expr
+        Any matcalc expression.
+
+    Returns
+    -------
+    str
+        LaTeX that needs only amsmath and amssymb.
+
+    Examples
+    --------
+    >>> import matcalc as mc
+    >>> m, n = mc.dims("m n")
+    >>> X, w = mc.matrix("X", m, n), mc.vector("w", n)
+    >>> mc.latex(2 / m * (X @ w).T)
+    '\\frac{2}{m} \\left(X w\\right)^{\\top}'
+    """
+    return _latex(e)[0]
+
+
+def _paren(e: Expr, level: int, strict: bool = False) -> str:
+    text, p = _latex(e)
+    if p < level or (strict and p == level):
+        return rf"\left({text}\right)"
+    return text
+
+
+def _postfix_base(e: Expr) -> str:
+    r"""The base of a superscript: parenthesized unless atomic, so that ``^`` never meets
+    another superscript and ``(\mathrm{d}X)^{-1}`` is not read as ``\mathrm{d}(X^{-1})``."""
+    if isinstance(e, Delta):
+        return rf"\left({_latex(e)[0]}\right)"
+    return _paren(e, PREC["postfix"], strict=True)
+
+
+def _call(op: str, arg: Expr) -> tuple[str, int]:
+    return rf"{op}\left({latex(arg)}\right)", PREC["atom"]
+
+
+def _coef_prec(c: sympy.Expr) -> int:
+    """How tightly a printed constant binds, in the shared table."""
+    if c.is_Add or coef_is_negative(c):
+        return PREC["sum"]
+    if (c.is_Integer and c >= 0) or c.is_Symbol:
+        return PREC["atom"]
+    return PREC["product"]
+
+
+def _juxtapose(left: str, right: str) -> str:
+    """``left right`` as a product; a ``\\cdot`` where a digit or sign would run on."""
+    if right[:1].isdigit() or right.startswith("-"):
+        return rf"{left} \cdot {right}"
+    return f"{left} {right}"
+
+
+@singledispatch
+def _latex(e: Expr) -> tuple[str, int]:
+    raise NotImplementedError(f"no LaTeX printer for {type(e).__name__}")
+
+
+@_latex.register
+def _(e: Symbol) -> tuple[str, int]:
+    return latex_name(e.name), PREC["atom"]
+
+
+@_latex.register
+def _(e: Let) -> tuple[str, int]:
+    """A named intermediate prints by its name; its definition is listed by the caller."""
+    return latex_name(e.name), PREC["atom"]
+
+
+@_latex.register
+def _(e: Delta) -> tuple[str, int]:
+    """The differential: an upright d, as ISO 80000-2 writes it."""
+    return r"\mathrm{d}" + latex(e.of), PREC["atom"]
+
+
+@_latex.register
+def _(e: Number) -> tuple[str, int]:
+    return _sympy_latex(e.value), _coef_prec(e.value)
+
+
+@_latex.register
+def _(e: Ones) -> tuple[str, int]:
+    """``1`` for a column, ``1ᵀ`` for a row (as in the seeds' answers), ``1_{m×n}`` else."""
+    if e.cols == 1:
+        return r"\mathbf{1}", PREC["atom"]
+    if e.rows == 1:
+        return r"\mathbf{1}^{\top}", PREC["postfix"]
+    return rf"\mathbf{{1}}_{{{latex_dim(e.rows)}\times {latex_dim(e.cols)}}}", PREC["atom"]
+
+
+@_latex.register
+def _(e: Identity) -> tuple[str, int]:
+    return "I", PREC["atom"]
+
+
+@_latex.register
+def _(e: Zero) -> tuple[str, int]:
+    return "0", PREC["atom"]
+
+
+@_latex.register
+def _(e: Commutation) -> tuple[str, int]:
+    """``K_{m,n}``, with vec(Xᵀ) = K_{m,n} vec(X) (Magnus & Neudecker 3.7)."""
+    return rf"K_{{{latex_dim(e.m)},{latex_dim(e.n)}}}", PREC["atom"]
+
+
+def _negated(t: Expr) -> Expr | None:
+    """``x`` when ``t`` is ``-x`` (a negative constant multiple), else None."""
+    if isinstance(t, Scale) and coef_is_negative(t.coef):
+        return t.x if t.coef == -1 else Scale(-t.coef, t.x)
+    if isinstance(t, Number) and coef_is_negative(t.value):
+        return Number(-t.value)
+    return None
+
+
+@_latex.register
+def _(e: Add) -> tuple[str, int]:
+    """Negative terms after the first print as subtraction: ``a - b``, not ``a + -b``."""
+    parts: list[str] = []
+    for i, t in enumerate(e.terms):
+        neg = _negated(t) if i > 0 else None
+        if neg is not None:
+            parts.append(" - " + _paren(neg, PREC["sum"], strict=True))
+        else:
+            parts.append((" + " if i else "") + _paren(t, PREC["sum"]))
+    return "".join(parts), PREC["sum"]
+
+
+@_latex.register
+def _(e: Scale) -> tuple[str, int]:
+    """A constant juxtaposed with its matrix: ``\\frac{2}{m} X``, ``-X``."""
+    c = e.coef
+    inner = _paren(e.x, PREC["product"])
+    if c == -1:
+        return "-" + inner, PREC["sum"]
+    cs = _sympy_latex(c)
+    if c.is_Add:
+        cs = rf"\left({cs}\right)"
+    return _juxtapose(cs, inner), PREC["sum"] if coef_is_negative(c) else PREC["scale"]
+
+
+@_latex.register
+def _(e: ScalarMul) -> tuple[str, int]:
+    """``s X``; a division by a scalar, ``s⁻¹ x``, as the fraction ``\\frac{x}{s}``."""
+    s = e.s
+    if isinstance(s, Power) and coef_is_negative(s.k):
+        denom = s.x if s.k == -1 else Power(s.x, -s.k)
+        return rf"\frac{{{latex(e.x)}}}{{{latex(denom)}}}", PREC["product"]
+    # strict: a 1×1 product such as wᵀx gets parentheses, lest (wᵀx) X read as wᵀ(xX)
+    return _juxtapose(_paren(s, PREC["product"], strict=True),
+                      _paren(e.x, PREC["product"])), PREC["product"]
+
+
+@_latex.register
+def _(e: MatMul) -> tuple[str, int]:
+    """Factors juxtaposed. A leading positive multiple needs no parentheses:
+    ``(c A) B = c (A B)``, which is how ``\\frac{2}{m} X^{\\top} (\\dots)`` is written."""
+    first = e.factors[0]
+    if isinstance(first, Scale) and not coef_is_negative(first.coef):
+        text = _latex(first)[0]
+    else:
+        text = _paren(first, PREC["product"])
+    for f in e.factors[1:]:
+        text = _juxtapose(text, _paren(f, PREC["product"]))
+    return text, PREC["product"]
+
+
+@_latex.register
+def _(e: Hadamard) -> tuple[str, int]:
+    return (r" \odot ".join(_paren(f, PREC["product"], strict=True) for f in e.factors),
+            PREC["hadamard"])
+
+
+@_latex.register
+def _(e: Kron) -> tuple[str, int]:
+    return (rf"{_paren(e.a, PREC['product'], strict=True)} \otimes "
+            rf"{_paren(e.b, PREC['product'], strict=True)}"), PREC["kron"]
+
+
+@_latex.register
+def _(e: Frob) -> tuple[str, int]:
+    """The Frobenius product ``A : B = tr(AᵀB)``."""
+    return f"{_paren(e.a, PREC['kron'])} : {_paren(e.b, PREC['kron'])}", PREC["frob"]
+
+
+@_latex.register
+def _(e: Transpose) -> tuple[str, int]:
+    x = e.x
+    if isinstance(x, Inverse):
+        return _postfix_base(x.x) + r"^{-\top}", PREC["postfix"]
+    if isinstance(x, Ones):  # the transpose of a ones matrix is a ones matrix
+        return _latex(Ones(x.cols, x.rows))
+    if isinstance(x, Delta):  # (dX)ᵀ = d(Xᵀ): no parentheses needed
+        return latex(x) + r"^{\top}", PREC["postfix"]
+    return _postfix_base(x) + r"^{\top}", PREC["postfix"]
+
+
+@_latex.register
+def _(e: Inverse) -> tuple[str, int]:
+    if isinstance(e.x, Transpose):
+        return _postfix_base(e.x.x) + r"^{-\top}", PREC["postfix"]
+    return _postfix_base(e.x) + "^{-1}", PREC["postfix"]
+
+
+def _exponent(k: sympy.Expr) -> str:
+    """An exponent, with fractions on one line (``1/2``): a small ``\\frac`` is hard to read."""
+    if k.is_Rational and not k.is_Integer:
+        return f"{'-' if k < 0 else ''}{abs(k.p)}/{k.q}"
+    return _sympy_latex(k, fold_short_frac=True)
+
+
+@_latex.register
+def _(e: Power) -> tuple[str, int]:
+    """``x^{k}`` for a 1×1 base (``\\sqrt{x}`` for k = ½); the Hadamard power
+    ``X^{\\circ k}`` for a matrix, so that it cannot be mistaken for a matrix power."""
+    k = e.k
+    scalar = is_scalar_shape(e.x.shape)
+    if scalar and k == sympy.Rational(1, 2):
+        return rf"\sqrt{{{latex(e.x)}}}", PREC["atom"]
+    ks = _exponent(k)
+    op = "" if scalar else r"\circ "
+    return f"{_postfix_base(e.x)}^{{{op}{ks}}}", PREC["postfix"]
+
+
+@_latex.register
+def _(e: Apply) -> tuple[str, int]:
+    """A built-in function by its usual name (``\\tanh``); a generic one by its letter,
+    primes for its derivatives (``\\sigma'``, ``\\sigma''``, ``\\sigma^{(4)}``)."""
+    spec = FUNCTIONS.get(e.fn)
+    if spec is not None:
+        name = spec.latex
+    elif "_" not in e.fn and _letter(e.fn) is None and not _TRAILING_DIGITS.match(e.fn):
+        name = rf"\operatorname{{{e.fn}}}"  # a word such as ``act``: upright, like \tanh
+    else:
+        name = latex_name(e.fn)
+    if e.order:
+        name += "'" * e.order if e.order <= 3 else f"^{{({e.order})}}"
+    return _call(name, e.x)
+
+
+@_latex.register
+def _(e: Diag) -> tuple[str, int]:
+    return _call(r"\operatorname{Diag}", e.v)
+
+
+@_latex.register
+def _(e: DiagPart) -> tuple[str, int]:
+    return _call(r"\operatorname{diag}", e.x)
+
+
+@_latex.register
+def _(e: Vec) -> tuple[str, int]:
+    return _call(r"\operatorname{vec}", e.x)
+
+
+@_latex.register
+def _(e: Unvec) -> tuple[str, int]:
+    """The inverse of vec onto rows×cols matrices: ``\\operatorname{vec}^{-1}_{m\\times n}``."""
+    return _call(rf"\operatorname{{vec}}^{{-1}}_{{{latex_dim(e.rows)}\times {latex_dim(e.cols)}}}",
+                 e.v)
+
+
+@_latex.register
+def _(e: Trace) -> tuple[str, int]:
+    return _call(r"\operatorname{tr}", e.x)
+
+
+@_latex.register
+def _(e: Det) -> tuple[str, int]:
+    return _call(r"\det", e.x)
+
+
+@_latex.register
+def _(e: LogDet) -> tuple[str, int]:
+    """``log|det X|``, which is what the node means (not only for det X > 0)."""
+    return rf"\log\left\lvert\det\left({latex(e.x)}\right)\right\rvert", PREC["atom"]
+
+
+@_latex.register
+def _(e: Sum) -> tuple[str, int]:
+    return _call(r"\operatorname{sum}", e.x)
+
+
+@_latex.register
+def _(e: Norm) -> tuple[str, int]:
+    """``‖X‖_F`` for a matrix, ``‖x‖_2`` for a vector (the same number), ``|x|`` for 1×1."""
+    r, c = e.x.shape
+    body = latex(e.x)
+    if r == 1 and c == 1:
+        return rf"\left\lvert {body} \right\rvert", PREC["atom"]
+    sub = "2" if (r == 1 or c == 1) else "F"
+    return rf"\left\lVert {body} \right\rVert_{{{sub}}}", PREC["atom"]
+
+
+# ----------------------------------------------------------------------------------------
+# Documents
+# ----------------------------------------------------------------------------------------
+
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}",
+}
+
+
+def _escape_text(text: str) -> str:
+    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in text)
+
+
+def latex_document(body: str, title: str | None = None, *, math: bool = True) -> str:
+    r"""A complete, compilable LaTeX document (article, amsmath, amssymb) around ``body``.
+
+    Parameters
+    ----------
+    body : str
+        With ``math=True`` (the default), math-mode LaTeX such as an ``aligned`` block or
+        the output of :func:`latex`; it is set as one display, ``\[ ... \]``. With
+        ``math=False``, LaTeX for the document body, inserted as it is (several displays,
+        text between them).
+    title : str, optional
+        Plain text for a heading; LaTeX's special characters are escaped.
+    math : bool
+        Whether ``body`` is math-mode content.
+
+    Returns
+    -------
+    str
+        The ``.tex`` source, ending in a newline.
+    """
+    lines = [
+        r"\documentclass{article}",
+        r"\usepackage{amsmath}",
+        r"\usepackage{amssymb}",
+        r"\begin{document}",
+    ]
+    if title is not None:
+        lines.append(rf"\section*{{{_escape_text(title)}}}")
+    lines.extend([r"\[", body, r"\]"] if math else [body])
+    lines.append(r"\end{document}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,348 @@
+r"""LaTeX printer: snapshots per node type, names, KaTeX-safe output, real pdflatex runs.
+
+Each expected string was checked by hand for its mathematical reading (what the
+parentheses group, which transpose or inverse is meant), not copied from the printer.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sympy
+from latex_util import (
+    PDFLATEX_MISSING,
+    compile_latex,
+    latex_errors,
+    pdflatex_available,
+    pdftoppm_available,
+    render_png,
+)
+
+import matcalc as mc
+from matcalc.latex import _latex, latex, latex_dim, latex_document, latex_name
+from matcalc.nodes import (
+    NODE_TYPES,
+    Add,
+    Apply,
+    Commutation,
+    Delta,
+    Frob,
+    Identity,
+    Inverse,
+    Kron,
+    Let,
+    MatMul,
+    Norm,
+    Number,
+    Ones,
+    Power,
+    ScalarMul,
+    Scale,
+    Transpose,
+    Unvec,
+    Zero,
+    walk,
+)
+
+m, n, p = mc.dims("m n p")
+X = mc.matrix("X", m, n)
+A = mc.matrix("A", n, n)
+B = mc.matrix("B", p, p)
+w = mc.vector("w", n)
+x = mc.vector("x", n)
+y = mc.vector("y", m)
+b = mc.scalar("b")
+lam = mc.scalar("lam")
+Sigma = mc.matrix("Sigma", n, n)
+W1 = mc.matrix("W1", p, n)
+b_2 = mc.vector("b_2", p)
+sigma = mc.elementwise("sigma")
+z = mc.let("z", X @ w + b)
+yhat = mc.let("yhat", mc.relu(z))
+H = mc.let("H", mc.Diag(mc.step(z)))
+half = sympy.Rational(1, 2)
+
+# (expression, expected LaTeX). Grouped by node type; the seeds' forms come last.
+SAMPLES: list[tuple[mc.Expr, str]] = [
+    # leaves and names
+    (X, "X"),
+    (mc.scalar("beta"), r"\beta"),
+    (lam, r"\lambda"),
+    (Sigma, r"\Sigma"),
+    (W1, "W_{1}"),
+    (b_2, "b_{2}"),
+    (Number(2 / n.expr), r"\frac{2}{n}"),
+    (Number(-3), "-3"),
+    (Number(m.expr * n.expr), "m n"),
+    (Ones(m, 1), r"\mathbf{1}"),
+    (Ones(1, n), r"\mathbf{1}^{\top}"),
+    (Ones(m, n), r"\mathbf{1}_{m\times n}"),
+    (Identity(n), "I"),
+    (Zero(m, n), "0"),
+    (Commutation(m, n), "K_{m,n}"),
+    (Commutation(m * n, p), "K_{m n,p}"),
+    (Delta(X), r"\mathrm{d}X"),
+    (Delta(yhat), r"\mathrm{d}\hat{y}"),
+    (z, "z"),
+    # sums: broadcasting shows the ones vector; negative terms subtract
+    (z.expr, r"X w + \mathbf{1} b"),
+    (X @ w + b - y, r"X w + \mathbf{1} b - y"),
+    (X - 2 * X, "X - 2 X"),
+    (-X + X, "-X + X"),
+    (Add((X, Scale(-1, Add((X, X))))), r"X - \left(X + X\right)"),
+    # constant multiples
+    (2 / m * X, r"\frac{2}{m} X"),
+    (Scale(-2 / m.expr, X), r"- \frac{2}{m} X"),
+    (Scale(n.expr - 1, X), r"\left(n - 1\right) X"),
+    (Scale(2, X + X), r"2 \left(X + X\right)"),
+    (Scale(2, Zero(m, n)), r"2 \cdot 0"),
+    # scalar expressions times matrices; division by a scalar as a fraction
+    (b * X, "b X"),
+    (lam * Sigma, r"\lambda \Sigma"),
+    (X / b, r"\frac{X}{b}"),
+    (ScalarMul(Power(b, -2), X), r"\frac{X}{b^{2}}"),
+    ((w.T @ w) * X, r"\left(w^{\top} w\right) X"),
+    (ScalarMul(b, Scale(-1, X)), r"b \left(-X\right)"),
+    # products, transposes, inverses
+    (X.T @ X, r"X^{\top} X"),
+    (x.T @ A @ x, r"x^{\top} A x"),
+    ((X @ w).T, r"\left(X w\right)^{\top}"),
+    (Transpose(Transpose(X)), r"\left(X^{\top}\right)^{\top}"),
+    (Transpose(Ones(m, 1)), r"\mathbf{1}^{\top}"),
+    (Transpose(Delta(X)), r"\mathrm{d}X^{\top}"),
+    (mc.inv(A), "A^{-1}"),
+    (mc.inv(Sigma), r"\Sigma^{-1}"),
+    (mc.inv(A).T, r"A^{-\top}"),
+    (Inverse(A.T), r"A^{-\top}"),
+    (mc.inv(X.T @ X).T, r"\left(X^{\top} X\right)^{-\top}"),
+    (Inverse(Delta(A)), r"\left(\mathrm{d}A\right)^{-1}"),
+    (W1 @ mc.inv(A) @ W1.T, r"W_{1} A^{-1} W_{1}^{\top}"),
+    # a leading positive multiple needs no parentheses, a later or negative one does
+    (MatMul((Scale(2, X.T), X)), r"2 X^{\top} X"),
+    (MatMul((X.T, Scale(2, X))), r"X^{\top} \left(2 X\right)"),
+    (MatMul((Scale(-1, X.T), X)), r"\left(-X^{\top}\right) X"),
+    # Hadamard and Kronecker products bind looser than the matrix product
+    (X * X, r"X \odot X"),
+    (mc.hadamard(X @ A, X), r"\left(X A\right) \odot X"),
+    (Kron(A, X), r"A \otimes X"),
+    (Kron(Identity(n), X.T @ X), r"I \otimes \left(X^{\top} X\right)"),
+    (Kron(Kron(A, B), X), r"\left(A \otimes B\right) \otimes X"),
+    # elementwise powers: Hadamard powers of matrices, ordinary powers of scalars
+    (X ** 2, r"X^{\circ 2}"),
+    (X ** -1, r"X^{\circ -1}"),
+    (Power(X, half), r"X^{\circ 1/2}"),
+    ((X + X) ** 2, r"\left(X + X\right)^{\circ 2}"),
+    (b ** 2, "b^{2}"),
+    (Power(b, half), r"\sqrt{b}"),
+    (Power(Delta(b), 2), r"\left(\mathrm{d}b\right)^{2}"),
+    # elementwise functions, built-in and generic
+    (mc.relu(X @ w), r"\operatorname{relu}\left(X w\right)"),
+    (mc.tanh(X), r"\tanh\left(X\right)"),
+    (mc.exp(b), r"\exp\left(b\right)"),
+    (mc.ones(m, n) - mc.tanh(X) ** 2, r"\mathbf{1}_{m\times n} - \tanh\left(X\right)^{\circ 2}"),
+    (sigma(z), r"\sigma\left(z\right)"),
+    (sigma.prime(z), r"\sigma'\left(z\right)"),
+    (Apply("sigma", z, 2), r"\sigma''\left(z\right)"),
+    (Apply("sigma", z, 4), r"\sigma^{(4)}\left(z\right)"),
+    (Apply("act", X), r"\operatorname{act}\left(X\right)"),
+    (Apply("f_1", X, 1), r"f_{1}'\left(X\right)"),
+    # diagonals, vec, traces, determinants, sums, norms
+    (mc.Diag(mc.step(z)), r"\operatorname{Diag}\left(\operatorname{step}\left(z\right)\right)"),
+    (mc.diag(A), r"\operatorname{diag}\left(A\right)"),
+    (mc.vec(X), r"\operatorname{vec}\left(X\right)"),
+    (Unvec(mc.vec(X), m, n),
+     r"\operatorname{vec}^{-1}_{m\times n}\left(\operatorname{vec}\left(X\right)\right)"),
+    (Commutation(m, n) @ mc.vec(X), r"K_{m,n} \operatorname{vec}\left(X\right)"),
+    (mc.tr(X.T @ X), r"\operatorname{tr}\left(X^{\top} X\right)"),
+    (mc.det(A), r"\det\left(A\right)"),
+    (mc.logdet(Sigma), r"\log\left\lvert\det\left(\Sigma\right)\right\rvert"),
+    (mc.sum(X), r"\operatorname{sum}\left(X\right)"),
+    (mc.norm(X), r"\left\lVert X \right\rVert_{F}"),
+    (mc.norm(w), r"\left\lVert w \right\rVert_{2}"),
+    (mc.norm(w.T), r"\left\lVert w^{\top} \right\rVert_{2}"),
+    (Norm(b), r"\left\lvert b \right\rvert"),
+    # Frobenius products: ⊙ binds tighter than :, a sum needs parentheses
+    (mc.frob(X, Delta(X)), r"X : \mathrm{d}X"),
+    (Frob(X + X, Delta(X)), r"\left(X + X\right) : \mathrm{d}X"),
+    (Frob(X * X, Delta(X)), r"X \odot X : \mathrm{d}X"),
+    # the seeds: single-layer ReLU network (000) and its accepted answer's steps
+    (((yhat - y).T @ (yhat - y)) / m,
+     r"\frac{1}{m} \left(\hat{y} - y\right)^{\top} \left(\hat{y} - y\right)"),
+    (Frob(Scale(2 / m.expr, yhat - y), Delta(yhat)),
+     r"\frac{2}{m} \left(\hat{y} - y\right) : \mathrm{d}\hat{y}"),
+    (Frob(Scale(2 / m.expr, H @ (yhat - y) @ w.T), Delta(X)),
+     r"\frac{2}{m} H \left(\hat{y} - y\right) w^{\top} : \mathrm{d}X"),
+    (2 / m * X.T @ (mc.step(z) * (yhat - y)),
+     r"\frac{2}{m} X^{\top} \left(\operatorname{step}\left(z\right) \odot "
+     r"\left(\hat{y} - y\right)\right)"),
+    # two-layer network (001): named weights with subscripts
+    (mc.relu(W1 @ x + b_2), r"\operatorname{relu}\left(W_{1} x + b_{2}\right)"),
+    (Let("thetahat", mc.sigmoid(x)), r"\hat{\theta}"),
+]
+
+
+@pytest.mark.parametrize("expr, expected", SAMPLES, ids=[str(e) for e, _ in SAMPLES])
+def test_snapshot(expr: mc.Expr, expected: str) -> None:
+    assert latex(expr) == expected
+
+
+def test_samples_cover_every_node_type() -> None:
+    seen = {type(node) for e, _ in SAMPLES for node in walk(e)}
+    # a Delta's target is not a child in walk(); the samples take dX of symbols and lets
+    assert set(NODE_TYPES) - seen == set()
+
+
+def test_every_node_type_has_a_rule() -> None:
+    missing = [t.__name__ for t in NODE_TYPES if _latex.dispatch(t) is _latex.registry[object]]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("x", "x"), ("beta", r"\beta"), ("sigma", r"\sigma"), ("Sigma", r"\Sigma"),
+    ("lam", r"\lambda"), ("lambda_1", r"\lambda_{1}"), ("Lam", r"\Lambda"),
+    ("Alpha", r"\mathrm{A}"), ("epsilon", r"\epsilon"), ("eta", r"\eta"),
+    ("W1", "W_{1}"), ("W12", "W_{12}"), ("beta1", r"\beta_{1}"), ("b_2", "b_{2}"),
+    ("x_i", "x_{i}"), ("x_ij", "x_{ij}"), ("x_i_j", "x_{i,j}"), ("x_beta", r"x_{\beta}"),
+    ("x_train", r"x_{\mathrm{train}}"), ("yhat", r"\hat{y}"), ("y_hat", r"\hat{y}"),
+    ("ybar", r"\bar{y}"), ("Xtilde", r"\tilde{X}"), ("thetahat", r"\hat{\theta}"),
+    ("yhat_2", r"\hat{y}_{2}"), ("yhat2", r"\hat{y}_{2}"),
+    ("loss", r"\mathit{loss}"), ("sidebar", r"\mathit{sidebar}"),
+    ("loss_val", r"\mathit{loss}_{\mathrm{val}}"), ("_x", r"\mathit{\_x}"), ("x__1", "x_{1}"),
+])
+def test_names(name: str, expected: str) -> None:
+    assert latex_name(name) == expected
+
+
+def test_dims_use_the_same_names() -> None:
+    n1, = mc.dims("n1")
+    assert latex_dim(n1) == "n_{1}"
+    assert latex(Ones(n1, m)) == r"\mathbf{1}_{n_{1}\times m}"
+    assert latex(Number(2 / n1.expr)) == r"\frac{2}{n_{1}}"
+
+
+def test_repr_latex_is_display_math() -> None:
+    assert (X.T @ X)._repr_latex_() == r"$\displaystyle X^{\top} X$"
+
+
+def _run_python(code: str) -> str:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return out.stdout.strip() or out.stderr
+
+
+def test_package_export_is_the_function() -> None:
+    # a fresh interpreter: this test module itself imports the submodule matcalc.latex
+    code = "import matcalc as mc; m, = mc.dims('m'); print(mc.latex(mc.matrix('X', m, m).T))"
+    assert _run_python(code) == r"X^{\top}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "matcalc/__init__ binds `latex` lazily, so importing the submodule matcalc.latex first "
+    "(as Expr._repr_latex_ does) leaves mc.latex bound to the module; the fix belongs in "
+    "__init__ (bind the function eagerly) and this marker goes with it"))
+def test_package_export_survives_submodule_import() -> None:
+    code = ("import matcalc as mc, matcalc.latex; m, = mc.dims('m'); "
+            "print(mc.latex(mc.matrix('X', m, m).T))")
+    assert _run_python(code) == r"X^{\top}"
+
+
+# ----------------------------------------------------------------------------------------
+# KaTeX / MathJax: only constructs both support
+# ----------------------------------------------------------------------------------------
+
+# Every command the printer may emit; each is in KaTeX's and MathJax's supported lists.
+KATEX_SAFE = {
+    "left", "right", "frac", "odot", "otimes", "operatorname", "mathbf", "mathrm", "mathit",
+    "top", "circ", "det", "log", "exp", "tanh", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "sqrt", "lVert", "rVert", "lvert", "rvert", "times", "cdot", "hat", "bar",
+    "tilde", "dot", "ddot", "check", "breve", "displaystyle", "_",
+    *(name.lstrip("\\") for name in [
+        r"\alpha", r"\beta", r"\gamma", r"\delta", r"\epsilon", r"\zeta", r"\eta", r"\theta",
+        r"\iota", r"\kappa", r"\lambda", r"\mu", r"\nu", r"\xi", r"\pi", r"\rho", r"\sigma",
+        r"\tau", r"\upsilon", r"\phi", r"\chi", r"\psi", r"\omega", r"\Gamma", r"\Delta",
+        r"\Theta", r"\Lambda", r"\Xi", r"\Pi", r"\Sigma", r"\Upsilon", r"\Phi", r"\Psi",
+        r"\Omega", r"\varepsilon", r"\vartheta", r"\varphi"]),
+}
+
+
+def _commands(tex: str) -> set[str]:
+    return set(re.findall(r"\\([A-Za-z]+|_)", tex))
+
+
+def test_only_katex_safe_commands() -> None:
+    used = set().union(*(_commands(latex(e)) for e, _ in SAMPLES))
+    used |= _commands(" ".join(latex_name(nm) for nm in ["alpha", "Omega", "ybar", "_x"]))
+    assert used - KATEX_SAFE == set()
+
+
+def test_no_environments_macros_or_text_mode() -> None:
+    for e, _ in SAMPLES:
+        tex = latex(e)
+        for bad in (r"\begin", r"\mathbbm", r"\newcommand", r"\def", "$", r"\text{", "\n"):
+            assert bad not in tex, (bad, tex)
+        assert tex.count("{") == tex.count("}"), tex
+        assert tex.count(r"\left") == tex.count(r"\right"), tex
+
+
+# ----------------------------------------------------------------------------------------
+# Documents and real LaTeX
+# ----------------------------------------------------------------------------------------
+
+needs_pdflatex = pytest.mark.skipif(not pdflatex_available(), reason=PDFLATEX_MISSING)
+
+
+def _all_samples_document() -> str:
+    rows = [rf"\[ {latex(e)} \]" for e, _ in SAMPLES]
+    aligned = "\\begin{aligned}\n" + " \\\\\n".join(
+        rf"e_{{{i}}} &= {latex(e)}" for i, (e, _) in enumerate(SAMPLES)) + "\n\\end{aligned}"
+    body = "\n".join(rows) + "\n\\[\n" + aligned + "\n\\]"
+    return latex_document(body, title="matcalc LaTeX samples", math=False)
+
+
+def test_document_structure() -> None:
+    doc = latex_document(r"\begin{aligned} a &= b \end{aligned}", title="x_1 & 100% {ok}")
+    assert doc.startswith("\\documentclass{article}\n\\usepackage{amsmath}\n"
+                          "\\usepackage{amssymb}\n\\begin{document}\n")
+    assert r"\section*{x\_1 \& 100\% \{ok\}}" in doc
+    assert "\\[\n\\begin{aligned} a &= b \\end{aligned}\n\\]" in doc
+    assert doc.endswith("\\end{document}\n")
+    assert r"\usepackage" not in doc.split("\\begin{document}")[1]
+    assert doc.count(r"\usepackage") == 2
+
+
+@needs_pdflatex
+def test_compile_rejects_broken_latex() -> None:
+    ok, log = compile_latex(latex_document(r"x \notacommand y"))
+    assert not ok
+    assert any("Undefined control sequence" in e for e in latex_errors(log))
+
+
+@needs_pdflatex
+def test_all_samples_compile() -> None:
+    ok, log = compile_latex(_all_samples_document())
+    assert ok, "\n".join(latex_errors(log)) or log[-3000:]
+
+
+@needs_pdflatex
+def test_single_display_document_compiles() -> None:
+    g = Frob(Scale(2 / m.expr, H @ (yhat - y) @ w.T), Delta(X))
+    body = "\\begin{aligned}\n\\mathrm{d}L &= " + latex(g) + " \\\\\n" \
+        + r"\frac{\partial L}{\partial X} &= " + latex(Scale(2 / m.expr, H @ (yhat - y) @ w.T)) \
+        + "\n\\end{aligned}"
+    ok, log = compile_latex(latex_document(body, title="Seed 000: dL/dX & more_stuff"))
+    assert ok, "\n".join(latex_errors(log)) or log[-3000:]
+
+
+@needs_pdflatex
+@pytest.mark.skipif(not pdftoppm_available(), reason="pdftoppm (poppler-utils) is not installed")
+def test_render_png(tmp_path: Path) -> None:
+    out = tmp_path / "samples.png"
+    ok, log = render_png(_all_samples_document(), out)
+    assert ok, log[-3000:]
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
