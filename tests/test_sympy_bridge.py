@@ -1,0 +1,162 @@
+"""The SymPy bridge: every node's explicit matrix, the exact zero test, check_grad."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+import matcalc as mc
+from matcalc import nodes
+from matcalc.numeric import evaluate, random_point
+from matcalc.sympy_bridge import (
+    _rule,
+    generic_function,
+    is_zero,
+    resolve_dims,
+    symbol_matrix,
+    sympy_grad,
+    to_sympy,
+)
+
+m, n, p = mc.dims("m n p")
+X = mc.matrix("X", m, n)
+A = mc.matrix("A", n, n)
+B = mc.matrix("B", m, p)
+w = mc.vector("w", n)
+y = mc.vector("y", m)
+b = mc.scalar("b")
+sigma = mc.elementwise("sigma")
+DIMS = {m: 3, n: 2, p: 2}
+
+
+def test_every_node_type_has_a_rule() -> None:
+    missing = [t.__name__ for t in nodes.NODE_TYPES if t not in _rule.registry]
+    assert not missing, f"to_sympy has no rule for {missing}"
+
+
+def test_symbol_naming_follows_the_declared_shape() -> None:
+    assert to_sympy(X, DIMS)[0, 1] == sympy.Symbol("X_0_1", real=True)
+    assert to_sympy(w, DIMS)[1, 0] == sympy.Symbol("w_1", real=True)
+    assert to_sympy(b, DIMS)[0, 0] == sympy.Symbol("b", real=True)
+    # A vector of length 1 is still a vector: its name does not change with the dims.
+    assert to_sympy(w, {n: 1})[0, 0] == sympy.Symbol("w_0", real=True)
+    assert to_sympy(mc.matrix("r", 1, n), DIMS)[0, 1] == sympy.Symbol("r_1", real=True)
+    assert isinstance(to_sympy(X, DIMS), sympy.Matrix)
+
+
+def test_dims_by_name_or_dim_and_missing_dims() -> None:
+    assert to_sympy(X, {"m": 2, "n": 3}).shape == (2, 3)
+    assert to_sympy(X, {m: 2, n: 3}).shape == (2, 3)
+    assert resolve_dims({m: 2, "n": 3}) == {"m": 2, "n": 3}
+    with pytest.raises(ValueError, match="n"):
+        to_sympy(X, {m: 2})
+    with pytest.raises(ValueError):
+        to_sympy(X, {m: 0, n: 1})
+
+
+def test_broadcast_sum_and_dim_coefficients() -> None:
+    e = 2 / m * (X @ w + b)
+    got = to_sympy(e, DIMS)
+    xs, ws = symbol_matrix("X", X.shape, resolve_dims(DIMS)), to_sympy(w, DIMS)
+    bs = sympy.Symbol("b", real=True)
+    want = (xs * ws + sympy.ones(3, 1) * bs) * sympy.Rational(2, 3)
+    assert (got - want).expand() == sympy.zeros(3, 1)
+
+
+def test_commutation_vec_unvec_kron_exactly() -> None:
+    d = {m: 2, n: 3}
+    xs = to_sympy(X, d)
+    K = to_sympy(nodes.Commutation(m, n), d)
+    assert K * to_sympy(mc.vec(X), d) == to_sympy(mc.vec(X.T), d)
+    assert to_sympy(mc.vec(X), d).T == sympy.Matrix([[xs[0, 0], xs[1, 0], xs[0, 1], xs[1, 1],
+                                                      xs[0, 2], xs[1, 2]]])
+    assert to_sympy(nodes.Unvec(mc.vec(X), m, n), d) == xs
+    C = mc.matrix("C", 2, 2)
+    kr = to_sympy(mc.kron(X, C), d)
+    cs = to_sympy(C, d)
+    assert kr.shape == (4, 6)
+    assert kr[3, 4] == xs[1, 2] * cs[1, 0]  # block (1, 2), entry (1, 0)
+
+
+def test_inverse_det_logdet_trace_norm_frob() -> None:
+    d = {n: 3}
+    As = to_sympy(A, d)
+    inv = to_sympy(mc.inv(A), d)
+    assert (inv * As).applyfunc(sympy.cancel) == sympy.eye(3)
+    assert sympy.expand(to_sympy(mc.det(A), d)[0, 0] - As.det()) == 0
+    assert to_sympy(mc.logdet(A), d)[0, 0] == sympy.log(to_sympy(mc.det(A), d)[0, 0])
+    assert to_sympy(mc.trace(A), d)[0, 0] == As[0, 0] + As[1, 1] + As[2, 2]
+    ws = to_sympy(w, d)
+    assert to_sympy(mc.norm(w), d)[0, 0] == sympy.sqrt(sum(v**2 for v in ws))
+    assert to_sympy(mc.frob(A, A), d)[0, 0] == sum(v**2 for v in As)
+
+
+def test_delta_and_let() -> None:
+    z = mc.let("z", X @ w)
+    assert to_sympy(z, DIMS) == to_sympy(X @ w, DIMS)
+    assert to_sympy(nodes.Delta(X), DIMS)[2, 1] == sympy.Symbol("dX_2_1", real=True)
+    assert to_sympy(nodes.Delta(z), DIMS)[0, 0] == sympy.Symbol("dz_0", real=True)
+
+
+def test_generic_function_chain_rule_gives_named_derivatives() -> None:
+    d = {m: 2, n: 2}
+    g = sympy_grad(mc.sum(sigma(X @ w)), w, d)
+    s1 = generic_function("sigma", 1)
+    xs, ws = to_sympy(X, d), to_sympy(w, d)
+    z0 = xs[0, 0] * ws[0] + xs[0, 1] * ws[1]
+    z1 = xs[1, 0] * ws[0] + xs[1, 1] * ws[1]
+    assert sympy.expand(g[0, 0] - (xs[0, 0] * s1(z0) + xs[1, 0] * s1(z1))) == 0
+    assert str(generic_function("sigma", 2)(ws[0])) == "sigma''(w_0)"
+    assert to_sympy(nodes.Apply("sigma", w, 1), d)[0, 0] == s1(ws[0])
+
+
+# Every node type, evaluated two independent ways: SymPy entries at a point vs NumPy.
+EXPRS = [
+    X @ w + b, 2 / m * X.T @ y, X * X, mc.hadamard(X, X) ** 3, X / (X * X + 1),
+    mc.Diag(y) @ X, mc.diag(A), mc.vec(X), mc.kron(A, w), mc.trace(A @ A.T),
+    mc.inv(A) @ w, mc.det(A) * mc.logdet(A @ A.T), mc.sum(mc.exp(X)), mc.norm(X - 1),
+    mc.frob(X, X @ A), b * X, mc.sigmoid(X) + mc.tanh(X) + mc.softplus(X) + mc.sin(X),
+    mc.cos(X) + mc.relu(X) + mc.step(X) + mc.abs(X) + mc.sign(X), mc.sqrt(X * X + 1),
+    mc.log(X * X + 1), mc.arctan(X), nodes.Unvec(mc.vec(X), n, m),
+    nodes.Commutation(m, n) @ mc.vec(X), mc.ones(m, n) + mc.eye(m) @ mc.zeros(m, n),
+    sigma(X), nodes.Apply("sigma", X, 2), mc.let("z", X @ w) * 3,
+]
+
+
+@pytest.mark.parametrize("e", EXPRS, ids=[str(e) for e in EXPRS])
+def test_to_sympy_agrees_with_the_numpy_reference(e: mc.Expr) -> None:
+    d = resolve_dims(DIMS)
+    point = random_point(e, d, rng=7)
+    subs = {}
+    for s, v in point.items():
+        sm = symbol_matrix(s.name, s.shape, d)
+        subs.update({sym: sympy.Float(val, 30) for sym, val in zip(sm, v.reshape(sm.shape).flat)})
+    got = to_sympy(e, d)
+    from matcalc.sympy_bridge import _concrete_generic
+
+    num = np.array(got.applyfunc(lambda a: _concrete_generic(a).xreplace(subs).evalf(20)),
+                   dtype=float)
+    np.testing.assert_allclose(num, evaluate(e, point, d), rtol=1e-10, atol=1e-12)
+
+
+def test_is_zero_decides_identities_and_refutes_non_identities() -> None:
+    x, y_ = sympy.symbols("x y", real=True)
+    s = 1 / (1 + sympy.exp(-x))
+    assert is_zero(sympy.diff(s, x) - s * (1 - s))
+    assert is_zero((x + y_) ** 2 - x**2 - 2 * x * y_ - y_**2)
+    assert is_zero(x / (x * y_ + x) - 1 / (y_ + 1))
+    assert not is_zero(sympy.diff(s, x) - s * (1 + s))
+    assert not is_zero(x - y_)
+    # A difference only a generic σ can show (σ′ ≠ σ in general) is refuted, not "unknown".
+    s0, s1 = generic_function("sigma", 0), generic_function("sigma", 1)
+    assert not is_zero(s1(x) - s0(x))
+    assert is_zero(sympy.diff(s0(x * y_), x) - y_ * s1(x * y_))
+
+
+def test_to_sympy_is_fast_on_shared_subexpressions() -> None:
+    # A chain that doubles its tree at every level: without the memo this is 2**20 visits.
+    e = X
+    for _ in range(20):
+        e = nodes.Add((e, e))  # the node itself: the + operator would flatten the terms
+    assert to_sympy(e, {m: 2, n: 2})[0, 0] == 2**20 * sympy.Symbol("X_0_0", real=True)
