@@ -200,15 +200,28 @@ def latex(e: Expr) -> str:
     >>> m, n = mc.dims("m n")
     >>> X, w = mc.matrix("X", m, n), mc.vector("w", n)
     >>> mc.latex(2 / m * (X @ w).T)
-    '\\frac{2}{m} \\left(X w\\right)^{\\top}'
+    '\\frac{2}{m} (X w)^{\\top}'
     """
     return _latex(e)[0]
+
+
+def _is_tall(text: str) -> bool:
+    """Whether ``text`` holds a built-up fraction, the one construct taller than a line."""
+    return r"\frac" in text
+
+
+def _fence(text: str, open_: str = "(", close: str = ")") -> str:
+    """Delimiters around ``text``: ``\\left``/``\\right`` only around a fraction, since
+    sized delimiters around sub- and superscripts come out too large, as in print."""
+    if _is_tall(text):
+        return rf"\left{open_}{text}\right{close}"
+    return f"{open_}{text}{close}"
 
 
 def _paren(e: Expr, level: int, strict: bool = False) -> str:
     text, p = _latex(e)
     if p < level or (strict and p == level):
-        return rf"\left({text}\right)"
+        return _fence(text)
     return text
 
 
@@ -216,12 +229,19 @@ def _postfix_base(e: Expr) -> str:
     r"""The base of a superscript: parenthesized unless atomic, so that ``^`` never meets
     another superscript and ``(\mathrm{d}X)^{-1}`` is not read as ``\mathrm{d}(X^{-1})``."""
     if isinstance(e, Delta):
-        return rf"\left({_latex(e)[0]}\right)"
+        return _fence(_latex(e)[0])
     return _paren(e, PREC["postfix"], strict=True)
 
 
 def _call(op: str, arg: Expr) -> tuple[str, int]:
-    return rf"{op}\left({latex(arg)}\right)", PREC["atom"]
+    return op + _call_fence(latex(arg)), PREC["atom"]
+
+
+def _call_fence(text: str, open_: str = "(", close: str = ")") -> str:
+    """A function's argument list. A ``\\left(`` after a name would get a thin space (an
+    Inner atom after an Op or Ord); the empty ``\\mathopen{}`` cancels it."""
+    fenced = _fence(text, open_, close)
+    return (r"\mathopen{}" + fenced) if fenced.startswith(r"\left") else fenced
 
 
 def _coef_prec(c: sympy.Expr) -> int:
@@ -324,7 +344,7 @@ def _(e: Scale) -> tuple[str, int]:
         return "-" + inner, PREC["sum"]
     cs = _sympy_latex(c)
     if c.is_Add:
-        cs = rf"\left({cs}\right)"
+        cs = _fence(cs)
     return _juxtapose(cs, inner), PREC["sum"] if coef_is_negative(c) else PREC["scale"]
 
 
@@ -462,7 +482,8 @@ def _(e: Det) -> tuple[str, int]:
 @_latex.register
 def _(e: LogDet) -> tuple[str, int]:
     """``log|det X|``, which is what the node means (not only for det X > 0)."""
-    return rf"\log\left\lvert\det\left({latex(e.x)}\right)\right\rvert", PREC["atom"]
+    inner = r"\det" + _call_fence(latex(e.x))
+    return r"\log" + _call_fence(inner, r"\lvert", r"\rvert"), PREC["atom"]
 
 
 @_latex.register
@@ -476,9 +497,9 @@ def _(e: Norm) -> tuple[str, int]:
     r, c = e.x.shape
     body = latex(e.x)
     if r == 1 and c == 1:
-        return rf"\left\lvert {body} \right\rvert", PREC["atom"]
+        return _fence(f" {body} ", r"\lvert", r"\rvert"), PREC["atom"]
     sub = "2" if (r == 1 or c == 1) else "F"
-    return rf"\left\lVert {body} \right\rVert_{{{sub}}}", PREC["atom"]
+    return _fence(f" {body} ", r"\lVert", r"\rVert") + f"_{{{sub}}}", PREC["atom"]
 
 
 # ----------------------------------------------------------------------------------------
