@@ -18,9 +18,9 @@ __version__ = "0.1.0"
 # Names implemented in modules that load on first use (keeps `import matcalc` light and
 # lets each module own its piece of the API).
 _LAZY = {
-    "grad": "derive", "derive": "derive", "jacobian": "derive", "hessian": "derive",
-    "jvp": "derive", "vjp": "derive", "hvp": "derive", "Derivation": "derive",
-    "commutation": "derive", "simplify": "simplify",
+    "grad": "calculus", "derive": "calculus", "jacobian": "calculus", "hessian": "calculus",
+    "jvp": "calculus", "vjp": "calculus", "hvp": "calculus", "Derivation": "calculus",
+    "commutation": "calculus", "simplify": "simplify",
     "compile": "codegen",
     "to_sympy": "sympy_bridge", "check_grad": "sympy_bridge",
     "verify": "verify",

@@ -150,6 +150,8 @@ def _(e: ScalarMul) -> tuple[str, int]:
     if isinstance(s, Power) and coef_is_negative(s.k):
         denom = s.x if s.k == -1 else Power(s.x, -s.k)
         return f"{_paren(e.x, PREC['product'])} / {_paren(denom, PREC['postfix'])}", PREC["scale"]
+    if isinstance(e.x, Ones) and e.x.cols == 1:  # a column of s: written 1 s, as in z = Xw + 1b
+        return f"1 {_paren(s, PREC['product'])}", PREC["product"]
     return f"{_paren(s, PREC['product'])} {_paren(e.x, PREC['product'])}", PREC["product"]
 
 
@@ -160,6 +162,8 @@ def _(e: MatMul) -> tuple[str, int]:
 
 @_print.register
 def _(e: Hadamard) -> tuple[str, int]:
+    if is_scalar_shape(e.shape):  # a product of scalars
+        return " ".join(_paren(f, PREC["product"]) for f in e.factors), PREC["product"]
     return " ⊙ ".join(_paren(f, PREC["product"], strict=True) for f in e.factors), PREC["hadamard"]
 
 
@@ -171,7 +175,7 @@ def _(e: Kron) -> tuple[str, int]:
 
 @_print.register
 def _(e: Frob) -> tuple[str, int]:
-    return f"{_paren(e.a, PREC['kron'])} : {_paren(e.b, PREC['kron'])}", PREC["frob"]
+    return f"{_paren(e.a, PREC['scale'])} : {_paren(e.b, PREC['scale'])}", PREC["frob"]
 
 
 @_print.register

@@ -1,0 +1,291 @@
+"""Gradients, derivations, Jacobians, Hessians and their products: the user-facing calculus.
+
+``mc.derive`` runs the differential method and records each step: the differential,
+each round of rearrangement (citing the identity used), each substitution of a named
+intermediate (the chain rule), and finally df = Σ Gᵢ : dXᵢ read off as gradients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from .adjoint import Round, isolate, pair
+from .dims import ONE, DimLike, as_dim, fmt_shape
+from .errors import ShapeError
+from .diff import Differentiator
+from .nodes import (
+    Commutation, Delta, Expr, Let, Symbol, Zero, children, is_scalar_shape, map_children,
+)
+from .ops import add, number
+from .simplify import Simplifier, simplify
+from .vecrules import VecJacobian
+
+__all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "jvp", "vjp", "hvp",
+           "commutation"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation.
+
+    ``kind`` is ``"differential"`` (``lhs`` = d(name) and ``rhs`` its differential),
+    ``"rearrange"`` / ``"substitute"`` (a continuation ``= rhs`` of the main equation),
+    ``"intermediate"`` (lhs = dz, rhs = d of z's definition) or ``"gradient"`` (lhs is the
+    variable X, rhs is ∂f/∂X). ``rule`` names the identity or rule that produced it.
+    """
+
+    kind: str
+    lhs: Expr | None
+    rhs: Expr
+    rule: str
+
+
+@dataclass
+class Derivation:
+    """The result of :func:`derive`: gradients and the steps that produced them."""
+
+    f: Expr
+    wrt: tuple[Symbol, ...]
+    gradients: dict[Symbol, Expr]
+    steps: list[Step] = field(default_factory=list)
+    lets: list[Let] = field(default_factory=list)
+    intermediate: dict[Let, Expr] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.f.name if isinstance(self.f, Let) else "f"
+
+    def __str__(self) -> str:
+        from .printing import to_str
+
+        fsym = Symbol(self.name, ONE, ONE)
+        lines: list[str] = []
+        for s in self.steps:
+            rule = f"    [{s.rule}]" if s.rule else ""
+            if s.kind == "differential":
+                lines.append(f"d{self.name} = {to_str(s.rhs)}{rule}")
+            elif s.kind == "intermediate":
+                lines.append(f"  where {to_str(s.lhs)} = {to_str(s.rhs)}{rule}")  # type: ignore[arg-type]
+            elif s.kind == "gradient":
+                lines.append(f"∂{fsym.name}/∂{to_str(s.lhs)} = {to_str(s.rhs)}")  # type: ignore[arg-type]
+            else:
+                lines.append(f"{' ' * len(self.name)}  = {to_str(s.rhs)}{rule}")
+        if self.lets:
+            lines.append("where")
+            lines.extend(f"  {z.name} = {to_str(z.expr)}" for z in self.lets)
+        return "\n".join(lines)
+
+    def latex(self) -> str:
+        """An ``aligned`` block (renders inside ``\\[ ... \\]``) with every step."""
+        from .derivation_latex import derivation_latex
+
+        return derivation_latex(self)
+
+    def to_latex_document(self, title: str | None = None) -> str:
+        """A complete, compilable LaTeX document with every step and gradient."""
+        from .derivation_latex import derivation_document
+
+        return derivation_document(self, title)
+
+    def _repr_latex_(self) -> str:
+        return f"$$\n{self.latex()}\n$$"
+
+
+# ----------------------------------------------------------------------------------------
+# The chain through named intermediates
+# ----------------------------------------------------------------------------------------
+
+
+def _lets_outer_first(e: Expr) -> list[Let]:
+    """Every named intermediate under ``e``, each before the ones its definition uses."""
+    order: list[Let] = []
+    seen: set[Expr] = set()
+
+    def visit(x: Expr) -> None:
+        # Iterative post-order, so deep expressions do not hit the recursion limit.
+        stack: list[tuple[Expr, bool]] = [(x, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                if isinstance(node, Let):
+                    order.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(children(node)))
+
+    visit(e)
+    return list(reversed(order))
+
+
+def _check_wrt(wrt: Any) -> tuple[tuple[Symbol, ...], bool]:
+    many = isinstance(wrt, (list, tuple))
+    xs = tuple(wrt) if many else (wrt,)
+    for x in xs:
+        if not isinstance(x, Symbol):
+            raise TypeError(f"can only differentiate with respect to a symbol, got {x!r}")
+    return xs, many
+
+
+def _backprop(
+    f: Expr, wrt: Sequence[Symbol], seed: Expr, record: bool, simp: Simplifier
+) -> Derivation:
+    d = Differentiator(wrt)
+    df = simp(d(f))
+    deriv = Derivation(f, tuple(wrt), {}, lets=[], intermediate={})
+    steps = deriv.steps
+    fname = Let(deriv.name, f) if not isinstance(f, Let) else f
+    done: dict[Delta, Expr] = {}
+
+    def run(expr: Expr, G: Expr, before: Sequence[tuple[Expr, Expr]]) -> None:
+        rounds: list[Round] | None = [] if record else None
+        found = isolate(expr, G, simp, rounds)
+        for r in rounds or []:
+            state = add(*(pair(g, e) for g, e in [*before, *r.pairs]))
+            if steps and steps[-1].rhs == state:
+                continue  # a rule that only moved a constant shows no change
+            steps.append(Step("rearrange", None, state, ", ".join(r.rules)))
+        for k, v in found.items():
+            done[k] = simp(add(done[k], v)) if k in done else v
+
+    if isinstance(f, Let):
+        df = simp(d(f.expr))
+    if record:
+        steps.append(Step("differential", Delta(fname), df, "differential rules"))
+    run(df, seed, [])
+    for z in _lets_outer_first(f.expr if isinstance(f, Let) else f):
+        key = Delta(z)
+        if key not in done:
+            continue
+        Gz = done.pop(key)
+        deriv.intermediate[z] = Gz
+        dz = simp(d(z.expr))
+        others = [(g, k) for k, g in done.items()]
+        if record:
+            steps.append(Step("intermediate", key, dz, f"differential of {z.name}"))
+            steps.append(Step("substitute", None,
+                              add(*(pair(g, e) for g, e in [*others, (Gz, dz)])),
+                              f"substitute d{z.name} (chain rule)"))
+        run(dz, Gz, others)
+    for x in wrt:
+        deriv.gradients[x] = done.get(Delta(x), Zero(*x.shape))
+        if record:
+            steps.append(Step("gradient", x, deriv.gradients[x], "df = G : dX  ⇔  ∂f/∂X = G"))
+    used = set(_lets_outer_first(f))
+    deriv.lets = [z for z in reversed(_lets_outer_first(f)) if z in used and z is not f]
+    return deriv
+
+
+def _require_scalar(f: Expr, what: str) -> None:
+    if not is_scalar_shape(f.shape):
+        raise ShapeError(
+            f"mc.{what} needs a scalar (1×1) function, but {f} is {fmt_shape(f.shape)}; "
+            "use mc.jacobian(F, x) for a vector or matrix function"
+        )
+
+
+def derive(f: Expr, wrt: Any) -> Derivation:
+    """Derive the gradients of scalar ``f`` step by step by the differential method.
+
+    Parameters
+    ----------
+    f : Expr
+        A 1×1 expression (a named intermediate gives the derivation its name).
+    wrt : Symbol or sequence of Symbol
+        The variables.
+
+    Returns
+    -------
+    Derivation
+        ``.gradients`` (in the order given), ``.steps``, ``.latex()``, ``str()``.
+    """
+    _require_scalar(f, "derive")
+    xs, _ = _check_wrt(wrt)
+    return _backprop(f, xs, number(1), True, Simplifier())
+
+
+def grad(f: Expr, x: Any) -> Expr | list[Expr]:
+    """The gradient of scalar ``f`` w.r.t. ``x`` (shaped like x): df = G : dx.
+
+    ``x`` a list or tuple gives a list of gradients. Raises :class:`ShapeError` for a
+    non-scalar ``f`` (use :func:`jacobian`).
+    """
+    _require_scalar(f, "grad")
+    xs, many = _check_wrt(x)
+    grads = _backprop(f, xs, number(1), False, Simplifier()).gradients
+    out = [grads[v] for v in xs]
+    return out if many else out[0]
+
+
+def vjp(F: Expr, x: Any, u: Expr) -> Expr | list[Expr]:
+    """The adjoint product uᵀJ reshaped like x: u : dF = G : dx, G returned."""
+    xs, many = _check_wrt(x)
+    if u.shape != F.shape:
+        raise ShapeError(
+            f"vjp: u ({fmt_shape(u.shape)}) must be shaped like F ({fmt_shape(F.shape)})"
+        )
+    grads = _backprop(F, xs, u, False, Simplifier()).gradients
+    out = [grads[v] for v in xs]
+    return out if many else out[0]
+
+
+def _substitute_deltas(e: Expr, x: Symbol, v: Expr, d: Differentiator) -> Expr:
+    memo: dict[Expr, Expr] = {}
+
+    def sub(node: Expr) -> Expr:
+        hit = memo.get(node)
+        if hit is not None:
+            return hit
+        if isinstance(node, Delta):
+            if isinstance(node.of, Let):
+                out = sub(d(node.of.expr))
+            else:
+                out = v if node.of == x else Zero(*node.shape)
+        elif not node.deltas:
+            out = node
+        else:
+            out = map_children(node, sub)
+        memo[node] = out
+        return out
+
+    return sub(e)
+
+
+def jvp(F: Expr, x: Symbol, v: Expr) -> Expr:
+    """The directional derivative of F along v (v shaped like x): dF with dx := v."""
+    _check_wrt(x)
+    if v.shape != x.shape:
+        raise ShapeError(f"jvp: v ({fmt_shape(v.shape)}) must be shaped like {x} "
+                         f"({fmt_shape(x.shape)})")
+    d = Differentiator([x])
+    return simplify(_substitute_deltas(d(F), x, v, d))
+
+
+def jacobian(F: Expr, x: Symbol) -> Expr:
+    """J with vec(dF) = J vec(dx): shape (rows·cols of F, rows·cols of x), structured."""
+    _check_wrt(x)
+    d = Differentiator([x])
+    J = VecJacobian(x, lambda z: d(z.expr))
+    return simplify(J(d(F)))
+
+
+def hessian(f: Expr, x: Symbol) -> Expr:
+    """``jacobian(grad(f, x), x)``."""
+    return jacobian(grad(f, x), x)  # type: ignore[arg-type]
+
+
+def hvp(f: Expr, x: Symbol, v: Expr) -> Expr:
+    """The Hessian-vector product: the directional derivative of ∇f along v."""
+    return jvp(grad(f, x), x, v)  # type: ignore[arg-type]
+
+
+def commutation(m: DimLike, n: DimLike) -> Expr:
+    """The commutation matrix K with vec(Xᵀ) = K vec(X) for X m×n."""
+    return Commutation(as_dim(m), as_dim(n))
+
+
+def _names(xs: Iterable[Symbol]) -> str:
+    return ", ".join(x.name for x in xs)

@@ -1,0 +1,492 @@
+"""Simplification to the compact forms a careful person writes.
+
+Rules are small functions that return ``None`` when they do not apply (PyTensor style),
+each registered for the node types it rewrites and carrying a name. The simplifier runs
+them bottom-up to a fixed point, memoized over the shared DAG, and asserts that every
+rewrite keeps the shape. Named intermediates (``mc.let``) are atoms: their definitions
+are left as the user wrote them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from typing import Callable
+
+import sympy
+
+from .nodes import (
+    Add, Apply, Commutation, Delta, Det, Diag, DiagPart, Expr, Frob, Hadamard, Identity,
+    Inverse, Kron, Let, LogDet, MatMul, Norm, Number, Ones, Power, ScalarMul, Scale, Sum,
+    Trace, Transpose, Unvec, Vec, Zero, is_scalar_shape, map_children,
+)
+from .ops import (
+    add, diag, diag_part, had, is_zero, kron, mm, number, scale, smul, tp, unvec, vec,
+)
+
+__all__ = ["simplify", "Simplifier", "RULES", "ckey"]
+
+Rule = Callable[[Expr], "Expr | None"]
+RULES: dict[type, list[tuple[str, Rule]]] = {}
+
+
+def rule(*types: type, name: str) -> Callable[[Rule], Rule]:
+    """Register a rewrite for node ``types`` under a human-readable ``name``."""
+
+    def register(fn: Rule) -> Rule:
+        for t in types:
+            RULES.setdefault(t, []).append((name, fn))
+        return fn
+
+    return register
+
+
+def ckey(e: Expr) -> object:
+    """A key equal for expressions equal up to the order of ⊙ factors and + terms."""
+    if isinstance(e, Hadamard):
+        return ("⊙", frozenset(Counter(ckey(f) for f in e.factors).items()))
+    if isinstance(e, Add):
+        return ("+", frozenset(Counter(ckey(t) for t in e.terms).items()))
+    return e
+
+
+def _split(e: Expr) -> tuple[sympy.Expr, Expr]:
+    """(c, X) with e = c X."""
+    if isinstance(e, Scale):
+        return e.coef, e.x
+    if isinstance(e, Number):
+        return e.value, number(1)
+    return sympy.Integer(1), e
+
+
+class Simplifier:
+    """Memoized bottom-up rewriting to a fixed point."""
+
+    def __init__(self) -> None:
+        self._memo: dict[Expr, Expr] = {}
+        self._active: set[Expr] = set()
+
+    def __call__(self, e: Expr) -> Expr:
+        hit = self._memo.get(e)
+        if hit is not None:
+            return hit
+        if isinstance(e, (Let, Delta)) or e in self._active:
+            return e
+        self._active.add(e)
+        try:
+            cur = map_children(e, self)
+            out = cur
+            for name, fn in RULES.get(type(cur), ()):
+                new = fn(cur)
+                if new is not None and new != cur:
+                    assert new.shape == cur.shape, f"rule {name!r} changed the shape"
+                    out = self(new)
+                    break
+        finally:
+            self._active.discard(e)
+        self._memo[e] = out
+        self._memo[out] = out
+        return out
+
+
+def simplify(e: Expr) -> Expr:
+    """The canonical simplified form of ``e`` (value and shape preserved)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        return Simplifier()(e)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+# ----------------------------------------------------------------------------------------
+# Constants, identities, zeros
+# ----------------------------------------------------------------------------------------
+
+
+@rule(Ones, Identity, name="1×1 constants are numbers")
+def _(e: Expr) -> Expr | None:
+    return number(1) if is_scalar_shape(e.shape) else None
+
+
+@rule(Scale, name="constant factors collected")
+def _(e: Scale) -> Expr | None:
+    return scale(e.coef, e.x)
+
+
+@rule(Commutation, name="K(m,1) = K(1,n) = I")
+def _(e: Commutation) -> Expr | None:
+    return Identity(e.m * e.n) if e.m == 1 or e.n == 1 else None
+
+
+# ----------------------------------------------------------------------------------------
+# Sums
+# ----------------------------------------------------------------------------------------
+
+
+@rule(Add, name="zeros dropped, nested sums flattened")
+def _(e: Add) -> Expr | None:
+    if any(isinstance(t, Add) or is_zero(t) for t in e.terms):
+        return add(*e.terms, like=e)
+    return None
+
+
+@rule(Add, name="like terms combined")
+def _(e: Add) -> Expr | None:
+    groups: dict[object, list] = {}
+    order: list[object] = []
+    for t in e.terms:
+        c, core = _split(t)
+        k = ckey(core)
+        if k not in groups:
+            groups[k] = [sympy.Integer(0), core]
+            order.append(k)
+        groups[k][0] += c
+    if len(order) == len(e.terms):
+        return None
+    return add(*(scale(sympy.nsimplify(groups[k][0]) if groups[k][0].is_Float else groups[k][0],
+                       groups[k][1]) for k in order), like=e)
+
+
+@rule(Add, name="common factor taken out: A X + B X = (A + B) X")
+def _(e: Add) -> Expr | None:
+    parts = [_split(t) for t in e.terms]
+    if not all(isinstance(core, MatMul) for _, core in parts):
+        return None
+    cores: list[MatMul] = [core for _, core in parts]  # type: ignore[misc]
+    last = cores[0].factors[-1]
+    if all(c.factors[-1] == last for c in cores):
+        inner = add(*(scale(c, mm(*core.factors[:-1])) for c, core in zip([p[0] for p in parts], cores)))
+        return mm(inner, last)
+    first = cores[0].factors[0]
+    if all(c.factors[0] == first for c in cores):
+        inner = add(*(scale(c, mm(*core.factors[1:])) for c, core in zip([p[0] for p in parts], cores)))
+        return mm(first, inner)
+    return None
+
+
+# ----------------------------------------------------------------------------------------
+# Products
+# ----------------------------------------------------------------------------------------
+
+
+@rule(ScalarMul, name="scalar factors collected")
+def _(e: ScalarMul) -> Expr | None:
+    s, x = e.s, e.x
+    if isinstance(x, ScalarMul):
+        return smul(had(s, x.s), x.x)
+    if is_scalar_shape(x.shape):
+        return had(s, x)
+    out = smul(s, x)
+    return out if out != e else None
+
+
+@rule(MatMul, name="identities dropped, constants and 1×1 factors pulled out")
+def _(e: MatMul) -> Expr | None:
+    out = mm(*e.factors)
+    if out == e:
+        return None
+    return out
+
+
+@rule(MatMul, name="X⁻¹X = I")
+def _(e: MatMul) -> Expr | None:
+    fs = list(e.factors)
+    for i in range(len(fs) - 1):
+        a, b = fs[i], fs[i + 1]
+        if (isinstance(a, Inverse) and a.x == b) or (isinstance(b, Inverse) and b.x == a):
+            rest = fs[:i] + fs[i + 2:]
+            return mm(*rest) if rest else Identity(a.shape[0])
+    return None
+
+
+@rule(MatMul, name="Diag(a) Diag(b) = Diag(a ⊙ b)")
+def _(e: MatMul) -> Expr | None:
+    fs = list(e.factors)
+    for i in range(len(fs) - 1):
+        if isinstance(fs[i], Diag) and isinstance(fs[i + 1], Diag):
+            return mm(*fs[:i], diag(had(fs[i].v, fs[i + 1].v)), *fs[i + 2:])
+    return None
+
+
+@rule(MatMul, name="Diag(h) x = h ⊙ x")
+def _(e: MatMul) -> Expr | None:
+    fs = list(e.factors)
+    if len(fs) >= 2 and isinstance(fs[-2], Diag) and fs[-1].shape[1] == 1:
+        return mm(*fs[:-2], had(fs[-2].v, fs[-1]))
+    if len(fs) >= 2 and isinstance(fs[1], Diag) and fs[0].shape[0] == 1:
+        return mm(tp(had(fs[1].v, tp(fs[0]))), *fs[2:])
+    return None
+
+
+@rule(MatMul, name="1ᵀx = sum(x)")
+def _(e: MatMul) -> Expr | None:
+    fs = list(e.factors)
+    if not is_scalar_shape(e.shape):
+        if len(fs) == 2 and isinstance(fs[0], Ones) and isinstance(fs[1], Ones):
+            return Ones(*e.shape)
+        return None
+    if isinstance(fs[0], Ones):
+        return _sum(mm(*fs[1:]))
+    if isinstance(fs[-1], Ones):
+        return _sum(mm(*fs[:-1]))
+    return None
+
+
+def _sum(x: Expr) -> Expr:
+    if isinstance(x, Ones):
+        return number(x.shape[0].expr * x.shape[1].expr)
+    return Sum(x)
+
+
+@rule(Hadamard, name="ones dropped, constants and scalars pulled out")
+def _(e: Hadamard) -> Expr | None:
+    fs = e.factors
+    for i, f in enumerate(fs):
+        if isinstance(f, ScalarMul):
+            return smul(f.s, had(*fs[:i], f.x, *fs[i + 1:]))
+    if any(isinstance(f, Number) for f in fs):  # only in a 1×1 product
+        c = sympy.Integer(1)
+        rest = []
+        for f in fs:
+            if isinstance(f, Number):
+                c *= f.value
+            else:
+                rest.append(f)
+        return scale(c, had(*rest) if rest else number(1))
+    out = had(*fs)
+    return out if out != e else None
+
+
+@rule(Hadamard, name="x ⊙ x = x.^2")
+def _(e: Hadamard) -> Expr | None:
+    powers: dict[object, list] = {}
+    order: list[object] = []
+    for f in e.factors:
+        base, k = (f.x, f.k) if isinstance(f, Power) else (f, sympy.Integer(1))
+        key = ckey(base)
+        if key not in powers:
+            powers[key] = [sympy.Integer(0), base]
+            order.append(key)
+        powers[key][0] += k
+    if len(order) == len(e.factors):
+        return None
+    factors = []
+    for key in order:
+        k, base = powers[key]
+        if k == 0:
+            continue
+        factors.append(base if k == 1 else Power(base, k))
+    return had(*factors) if factors else Ones(*e.shape)
+
+
+@rule(Power, name="powers of powers and constants")
+def _(e: Power) -> Expr | None:
+    x, k = e.x, e.k
+    if k == 1:
+        return x
+    if k == 0 or isinstance(x, Ones):
+        return Ones(*e.shape)
+    if isinstance(x, Number):
+        return Number(x.value ** k)
+    if isinstance(x, Power) and k.is_integer:
+        return Power(x.x, x.k * k)
+    if isinstance(x, Scale) and k.is_integer:
+        return scale(x.coef ** k, Power(x.x, k))
+    return None
+
+
+# ----------------------------------------------------------------------------------------
+# Transposes pushed to the leaves
+# ----------------------------------------------------------------------------------------
+
+
+@rule(Transpose, name="transposes pushed to the leaves (sums and f(X) keep theirs, to stay shared)")
+def _(e: Transpose) -> Expr | None:
+    x = e.x
+    match x:
+        case MatMul(factors=fs):
+            return mm(*(tp(f) for f in reversed(fs)))
+        case Hadamard(factors=fs):
+            return had(*(tp(f) for f in fs))
+        case ScalarMul(s=s, x=y):
+            return smul(s, tp(y))
+        case Inverse(x=y):
+            return Inverse(tp(y))
+        case Kron(a=a, b=b):
+            return Kron(tp(a), tp(b))
+        case Commutation(m=m, n=n):
+            return Commutation(n, m)
+    out = tp(x)
+    return out if out != e else None
+
+
+# ----------------------------------------------------------------------------------------
+# Reductions: trace, sum, Frobenius product, diag
+# ----------------------------------------------------------------------------------------
+
+
+@rule(Trace, name="tr of scalars, constants and outer products")
+def _(e: Trace) -> Expr | None:
+    x = e.x
+    if is_scalar_shape(x.shape):
+        return x
+    match x:
+        case Scale(coef=c, x=y):
+            return scale(c, Trace(y))
+        case ScalarMul(s=s, x=y):
+            return smul(s, Trace(y))
+        case Identity(n=n):
+            return number(n.expr)
+        case Diag(v=v):
+            return Sum(v)
+        case MatMul(factors=fs) if fs[0].shape[1] == 1:
+            return mm(*fs[1:], fs[0])  # tr(x yᵀ …) = yᵀ … x (cyclicity)
+        case MatMul(factors=fs) if fs[-1].shape[0] == 1:
+            return mm(fs[-1], *fs[:-1])
+    return None
+
+
+@rule(Sum, name="sum of scalars, constants and ones")
+def _(e: Sum) -> Expr | None:
+    x = e.x
+    if is_scalar_shape(x.shape):
+        return x
+    match x:
+        case Zero():
+            return number(0)
+        case Ones(rows=r, cols=c):
+            return number(r.expr * c.expr)
+        case Scale(coef=c, x=y):
+            return scale(c, Sum(y))
+        case ScalarMul(s=s, x=y):
+            return smul(s, _sum(y))
+        case Transpose(x=y):
+            return Sum(y)
+        case Diag(v=v):
+            return Sum(v)
+    return None
+
+
+@rule(Frob, name="A:B of vectors, ones, scalars and constants")
+def _(e: Frob) -> Expr | None:
+    a, b = e.a, e.b
+    if is_zero(a) or is_zero(b):
+        return number(0)
+    if is_scalar_shape(a.shape):
+        return had(a, b)
+    for x, y in ((a, b), (b, a)):
+        if isinstance(x, Scale):
+            return scale(x.coef, Frob(x.x, y) if x is a else Frob(y, x.x))
+        if isinstance(x, ScalarMul):
+            return smul(x.s, Frob(x.x, y) if x is a else Frob(y, x.x))
+        if isinstance(x, Ones):
+            return Sum(y)
+        if isinstance(x, Identity):
+            return Trace(y)
+    if a.shape[1] == 1:
+        return mm(tp(a), b)
+    if a.shape[0] == 1:
+        return mm(a, tp(b))
+    return None
+
+
+@rule(DiagPart, name="diag of Diag, identity and scalar multiples")
+def _(e: DiagPart) -> Expr | None:
+    x = e.x
+    match x:
+        case Identity(n=n):
+            return Ones(n, e.shape[1])
+        case Scale(coef=c, x=y):
+            return scale(c, DiagPart(y))
+        case ScalarMul(s=s, x=y):
+            return smul(s, diag_part(y))
+    out = diag_part(x)
+    return out if out != e else None
+
+
+@rule(Diag, name="Diag of ones, scalars and constants")
+def _(e: Diag) -> Expr | None:
+    v = e.v
+    match v:
+        case Ones(rows=n):
+            return Identity(n)
+        case Scale(coef=c, x=y):
+            return scale(c, diag(y))
+        case ScalarMul(s=s, x=y):
+            return smul(s, diag(y))
+    out = diag(v)
+    return out if out != e else None
+
+
+@rule(Vec, name="vec of vectors, vec(unvec(v)) = v, constants out")
+def _(e: Vec) -> Expr | None:
+    match e.x:
+        case Scale(coef=c, x=y):
+            return scale(c, vec(y))
+        case ScalarMul(s=s, x=y):
+            return smul(s, vec(y))
+    out = vec(e.x)
+    return out if out != e else None
+
+
+@rule(Unvec, name="unvec(vec(X)) = X")
+def _(e: Unvec) -> Expr | None:
+    match e.v:
+        case Scale(coef=c, x=y):
+            return scale(c, unvec(y, e.rows, e.cols))
+    out = unvec(e.v, e.rows, e.cols)
+    return out if out != e else None
+
+
+@rule(Kron, name="Kronecker constants, scalars and identities")
+def _(e: Kron) -> Expr | None:
+    a, b = e.a, e.b
+    for x in (a, b):
+        if isinstance(x, Scale):
+            return scale(x.coef, kron(x.x, b) if x is a else kron(a, x.x))
+        if isinstance(x, ScalarMul):
+            return smul(x.s, kron(x.x, b) if x is a else kron(a, x.x))
+    out = kron(a, b)
+    return out if out != e else None
+
+
+# ----------------------------------------------------------------------------------------
+# Inverse, det, logdet, norm
+# ----------------------------------------------------------------------------------------
+
+
+@rule(Inverse, name="inverses of inverses, scalars and constants")
+def _(e: Inverse) -> Expr | None:
+    x = e.x
+    if is_scalar_shape(x.shape):
+        return Power(x, -1)
+    match x:
+        case Inverse(x=y):
+            return y
+        case Identity():
+            return x
+        case Scale(coef=c, x=y):
+            return scale(1 / c, Inverse(y))
+        case Transpose(x=Inverse(x=y)):
+            return tp(y)
+    return None
+
+
+@rule(Det, name="det of scalars and I")
+def _(e: Det) -> Expr | None:
+    if is_scalar_shape(e.x.shape):
+        return e.x
+    if isinstance(e.x, Identity):
+        return number(1)
+    return None
+
+
+@rule(LogDet, name="logdet I = 0")
+def _(e: LogDet) -> Expr | None:
+    return number(0) if isinstance(e.x, Identity) else None
+
+
+@rule(Norm, name="‖0‖ = 0")
+def _(e: Norm) -> Expr | None:
+    return number(0) if is_zero(e.x) else None
