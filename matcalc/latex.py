@@ -483,7 +483,8 @@ def _(e: Det) -> tuple[str, int]:
 def _(e: LogDet) -> tuple[str, int]:
     """``log|det X|``, which is what the node means (not only for det X > 0)."""
     inner = r"\det" + _call_fence(latex(e.x))
-    return r"\log" + _call_fence(inner, r"\lvert", r"\rvert"), PREC["atom"]
+    # a thin space, as in print: \log before an opening bar gets none of its own
+    return r"\log\," + _call_fence(inner, r"\lvert", r"\rvert"), PREC["atom"]
 
 
 @_latex.register
@@ -516,6 +517,16 @@ def _escape_text(text: str) -> str:
     return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in text)
 
 
+_ALIGNED_BEGIN, _ALIGNED_END = r"\begin{aligned}", r"\end{aligned}"
+
+
+def _is_single_aligned(body: str) -> bool:
+    text = body.strip()
+    return (text.startswith(_ALIGNED_BEGIN) and text.endswith(_ALIGNED_END)
+            and text.count(_ALIGNED_BEGIN) == 1
+            and not text[len(_ALIGNED_BEGIN):].lstrip().startswith("["))  # [t]: keep as is
+
+
 def latex_document(body: str, title: str | None = None, *, math: bool = True) -> str:
     r"""A complete, compilable LaTeX document (article, amsmath, amssymb) around ``body``.
 
@@ -523,9 +534,10 @@ def latex_document(body: str, title: str | None = None, *, math: bool = True) ->
     ----------
     body : str
         With ``math=True`` (the default), math-mode LaTeX such as an ``aligned`` block or
-        the output of :func:`latex`; it is set as one display, ``\[ ... \]``. With
-        ``math=False``, LaTeX for the document body, inserted as it is (several displays,
-        text between them).
+        the output of :func:`latex`; it is set as one display, ``\[ ... \]``, except that a
+        body that is one ``aligned`` block is set as ``align*`` so that it may break across
+        pages. With ``math=False``, LaTeX for the document body, inserted as it is (several
+        displays, text between them).
     title : str, optional
         Plain text for a heading; LaTeX's special characters are escaped.
     math : bool
@@ -540,10 +552,19 @@ def latex_document(body: str, title: str | None = None, *, math: bool = True) ->
         r"\documentclass{article}",
         r"\usepackage{amsmath}",
         r"\usepackage{amssymb}",
+        r"\allowdisplaybreaks",
         r"\begin{document}",
     ]
     if title is not None:
         lines.append(rf"\section*{{{_escape_text(title)}}}")
-    lines.extend([r"\[", body, r"\]"] if math else [body])
+    if not math:
+        lines.append(body)
+    elif _is_single_aligned(body):
+        # an ``aligned`` block is one unbreakable box; as ``align*`` a long derivation can
+        # run over several pages (the same rows and alignment points)
+        inner = body.strip()[len(_ALIGNED_BEGIN):-len(_ALIGNED_END)]
+        lines.extend([r"\begin{align*}", inner.strip("\n"), r"\end{align*}"])
+    else:
+        lines.extend([r"\[", body, r"\]"])
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"

@@ -157,7 +157,7 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     (Commutation(m, n) @ mc.vec(X), r"K_{m,n} \operatorname{vec}(X)"),
     (mc.tr(X.T @ X), r"\operatorname{tr}(X^{\top} X)"),
     (mc.det(A), r"\det(A)"),
-    (mc.logdet(Sigma), r"\log\lvert\det(\Sigma)\rvert"),
+    (mc.logdet(Sigma), r"\log\,\lvert\det(\Sigma)\rvert"),
     (mc.sum(X), r"\operatorname{sum}(X)"),
     (mc.norm(X), r"\lVert X \rVert_{F}"),
     (mc.norm(w), r"\lVert w \rVert_{2}"),
@@ -186,7 +186,7 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     (mc.norm(X / b), r"\left\lVert \frac{X}{b} \right\rVert_{F}"),
     (Norm(b / m), r"\left\lvert \frac{1}{m} b \right\rvert"),
     (mc.logdet(Sigma / m),
-     r"\log\mathopen{}\left\lvert\det\mathopen{}\left(\frac{1}{m} \Sigma\right)\right\rvert"),
+     r"\log\,\mathopen{}\left\lvert\det\mathopen{}\left(\frac{1}{m} \Sigma\right)\right\rvert"),
     (Scale(2, X / b), r"2 \frac{X}{b}"),
 ]
 
@@ -268,7 +268,7 @@ KATEX_SAFE = {
     "mathrm", "mathit",
     "top", "circ", "det", "log", "exp", "tanh", "sin", "cos", "tan", "arcsin", "arccos",
     "arctan", "sqrt", "lVert", "rVert", "lvert", "rvert", "times", "cdot", "hat", "bar",
-    "tilde", "dot", "ddot", "check", "breve", "displaystyle", "_",
+    "tilde", "dot", "ddot", "check", "breve", "displaystyle", "_", ",",
     *(name.lstrip("\\") for name in [
         r"\alpha", r"\beta", r"\gamma", r"\delta", r"\epsilon", r"\zeta", r"\eta", r"\theta",
         r"\iota", r"\kappa", r"\lambda", r"\mu", r"\nu", r"\xi", r"\pi", r"\rho", r"\sigma",
@@ -279,7 +279,7 @@ KATEX_SAFE = {
 
 
 def _commands(tex: str) -> set[str]:
-    return set(re.findall(r"\\([A-Za-z]+|_)", tex))
+    return set(re.findall(r"\\([A-Za-z]+|[^A-Za-z])", tex))
 
 
 def test_only_katex_safe_commands() -> None:
@@ -305,23 +305,43 @@ def test_no_environments_macros_or_text_mode() -> None:
 needs_pdflatex = pytest.mark.skipif(not pdflatex_available(), reason=PDFLATEX_MISSING)
 
 
-def _all_samples_document() -> str:
-    rows = [rf"\[ {latex(e)} \]" for e, _ in SAMPLES]
-    aligned = "\\begin{aligned}\n" + " \\\\\n".join(
-        rf"e_{{{i}}} &= {latex(e)}" for i, (e, _) in enumerate(SAMPLES)) + "\n\\end{aligned}"
-    body = "\n".join(rows) + "\n\\[\n" + aligned + "\n\\]"
+def _displays_document() -> str:
+    """Every sample in a display of its own (the math=False path)."""
+    body = "\n".join(rf"\[ {latex(e)} \]" for e, _ in SAMPLES)
     return latex_document(body, title="matcalc LaTeX samples", math=False)
 
 
+def _aligned_document() -> str:
+    """Every sample as a row of one ``aligned`` block, as Derivation.latex() returns them."""
+    rows = " \\\\\n".join(rf"e_{{{i}}} &= {latex(e)}" for i, (e, _) in enumerate(SAMPLES))
+    return latex_document("\\begin{aligned}\n" + rows + "\n\\end{aligned}", title="aligned")
+
+
 def test_document_structure() -> None:
-    doc = latex_document(r"\begin{aligned} a &= b \end{aligned}", title="x_1 & 100% {ok}")
+    doc = latex_document(r"a + b", title="x_1 & 100% {ok}")
     assert doc.startswith("\\documentclass{article}\n\\usepackage{amsmath}\n"
-                          "\\usepackage{amssymb}\n\\begin{document}\n")
+                          "\\usepackage{amssymb}\n")
     assert r"\section*{x\_1 \& 100\% \{ok\}}" in doc
-    assert "\\[\n\\begin{aligned} a &= b \\end{aligned}\n\\]" in doc
+    assert "\\[\na + b\n\\]" in doc
     assert doc.endswith("\\end{document}\n")
-    assert r"\usepackage" not in doc.split("\\begin{document}")[1]
     assert doc.count(r"\usepackage") == 2
+    assert r"\usepackage" not in doc.split("\\begin{document}")[1]
+
+
+def test_aligned_body_becomes_breakable_align() -> None:
+    doc = latex_document("\\begin{aligned}\na &= b \\\\\nc &= d\n\\end{aligned}")
+    assert "\\begin{align*}\na &= b \\\\\nc &= d\n\\end{align*}" in doc
+    assert r"\[" not in doc and "aligned" not in doc
+    # an aligned block with a position argument, or two of them, stays in a display
+    for body in ["\\begin{aligned}[t] a &= b \\end{aligned}",
+                 r"\begin{aligned} a &= b \end{aligned} = \begin{aligned} c \end{aligned}"]:
+        assert "\\[\n" + body + "\n\\]" in latex_document(body)
+
+
+def test_document_without_title_or_math_wrapper() -> None:
+    doc = latex_document(r"Text and \[ x \]", math=False)
+    assert r"\section" not in doc
+    assert "\\begin{document}\nText and \\[ x \\]\n\\end{document}" in doc
 
 
 @needs_pdflatex
@@ -333,8 +353,17 @@ def test_compile_rejects_broken_latex() -> None:
 
 @needs_pdflatex
 def test_all_samples_compile() -> None:
-    ok, log = compile_latex(_all_samples_document())
+    ok, log = compile_latex(_displays_document())
     assert ok, "\n".join(latex_errors(log)) or log[-3000:]
+
+
+@needs_pdflatex
+def test_long_aligned_block_breaks_across_pages() -> None:
+    ok, log = compile_latex(_aligned_document())
+    assert ok, "\n".join(latex_errors(log)) or log[-3000:]
+    pages = re.search(r"Output written on doc\.pdf \((\d+) pages?", log)
+    assert pages and int(pages.group(1)) >= 2, "the rows did not break across pages"
+    assert "Overfull \\vbox" not in log
 
 
 @needs_pdflatex
@@ -351,7 +380,7 @@ def test_single_display_document_compiles() -> None:
 @pytest.mark.skipif(not pdftoppm_available(), reason="pdftoppm (poppler-utils) is not installed")
 def test_render_png(tmp_path: Path) -> None:
     out = tmp_path / "samples.png"
-    ok, log = render_png(_all_samples_document(), out)
+    ok, log = render_png(_displays_document(), out)
     assert ok, log[-3000:]
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
