@@ -1,0 +1,398 @@
+"""The text front end: MatrixCalculus.org-style input to matcalc expressions.
+
+Text goes through three stages, each in one place below:
+
+1. ``_tokens`` splits the text (numbers, names, operators); nothing is ever evaluated.
+2. ``_Parser`` reads the tokens by recursive descent into a small syntax tree (``Node``).
+3. :mod:`matcalc.parse_shapes` infers every shape by unifying unknown dims, then builds the
+   expression with the public constructors of :mod:`matcalc.build`.
+
+Shapes are inferred before anything is built because the constructors need concrete dims,
+while the text only fixes them by use (in ``x'*A*x``, ``A`` must be square).
+
+Grammar (lowest precedence first; ``{}`` repeats, ``[]`` is optional)::
+
+    expr     := term { ("+" | "-") term }
+    term     := unary { ("*" | "/" | ".*" | "./") unary }
+    unary    := ("-" | "+") unary | power
+    power    := postfix [ ("^" | ".^") unary ]          (right associative: a^b^c = a^(b^c))
+    postfix  := atom { "'" }                            (transpose)
+    atom     := NUMBER | "(" expr ")" | "eye"
+              | ("vector" | "matrix") "(" NUMBER ")"    (constant with inferred shape)
+              | FUNCTION "(" expr ")" | "kron" "(" expr "," expr ")"
+              | NAME
+    NUMBER   := digits ["." digits] [("e" | "E") ["+" | "-"] digits]  |  "." digits [...]
+    NAME     := ASCII letter or "_", then letters, digits, "_" (not a Python keyword)
+
+Meaning, as on MatrixCalculus.org, with NumPy broadcasting as in the Python API:
+
+* ``*`` is the matrix product, or scaling when either side is 1×1; ``.*`` and ``./`` are
+  elementwise. ``/`` needs a 1×1 divisor (``X/Y`` of two matrices is rejected with a hint to
+  write ``X./Y``, rather than guessing MATLAB's ``X*inv(Y)``).
+* ``^`` is the power of a 1×1 base; of a square matrix it is the matrix power for an
+  integer constant exponent (``A^-1`` is ``inv(A)``). ``.^`` is elementwise. A non-constant
+  exponent (``a^b``) is read as ``exp(b*log(a))``.
+* ``norm1(X)`` is ``sum(abs(X))`` (the entrywise 1-norm); ``norm2(X)`` is ``mc.norm`` (the
+  2-norm of a vector, the Frobenius norm of a matrix). ``diag`` is MATLAB's: the diagonal
+  matrix of a column vector, the diagonal of a square matrix; ``Diag`` always builds a
+  matrix. ``vector(c)``/``matrix(c)`` are constant ones vectors/matrices times ``c``.
+* Names starting with ``a``–``g`` are scalars, ``h``–``z`` vectors, ``A``–``Z`` matrices,
+  unless a shape is given. Unknown dims get names from their symbol (``n_x``, ``m_A``).
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from . import build as mc
+from .dims import Dim, check_name, dim
+from .errors import ParseError
+from .nodes import Expr
+from .parse_shapes import ELEMENTWISE, Builder, ShapeTerms, Typer
+
+__all__ = ["parse", "ELEMENTWISE", "FUNCTIONS"]
+
+# Nesting deeper than this is refused with a ParseError: recursion must never reach
+# Python's own limit (a RecursionError is not an answer a user can act on).
+MAX_DEPTH = 100
+# Every function the text knows, with its number of arguments.
+FUNCTIONS: dict[str, int] = {
+    **{name: 1 for name in ELEMENTWISE},
+    "sum": 1, "norm1": 1, "norm2": 1, "tr": 1, "det": 1, "logdet": 1, "inv": 1, "diag": 1,
+    "Diag": 1, "vec": 1, "kron": 2,
+}
+_CONSTANTS = ("eye", "vector", "matrix")
+
+# ----------------------------------------------------------------------------------------
+# 1. Tokens
+# ----------------------------------------------------------------------------------------
+
+_OPERATORS = (".*", "./", ".^", "+", "-", "*", "/", "^", "'", "(", ")", ",")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "num", "name", "op" or "end"
+    text: str
+    pos: int
+
+
+def _describe(tok: Token) -> str:
+    return "the end of the text" if tok.kind == "end" else repr(tok.text)
+
+
+def _number_end(text: str, i: int) -> int:
+    """End of the number starting at ``i`` (a dot followed by ``* / ^`` is an operator)."""
+    n = len(text)
+    j = i
+    while j < n and text[j].isdigit():
+        j += 1
+    if j < n and text[j] == "." and not (j + 1 < n and text[j + 1] in "*/^"):
+        j += 1
+        while j < n and text[j].isdigit():
+            j += 1
+    if j < n and text[j] in "eE":
+        k = j + 1
+        if k < n and text[k] in "+-":
+            k += 1
+        if k < n and text[k].isdigit():
+            while k < n and text[k].isdigit():
+                k += 1
+            j = k
+    return j
+
+
+def _tokens(text: str) -> list[Token]:
+    out: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c.isascii() and (c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit())):
+            j = _number_end(text, i)
+            out.append(Token("num", text[i:j], i))
+            i = j
+        elif c.isascii() and (c.isalpha() or c == "_"):
+            j = i + 1
+            while j < n and text[j].isascii() and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            out.append(Token("name", text[i:j], i))
+            i = j
+        else:
+            op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+            if op is None:
+                hint = " (use ' for the transpose)" if c in "ᵀ’`" else ""
+                raise ParseError(f"unexpected character {c!r} at column {i + 1}{hint}", text, i)
+            out.append(Token("op", op, i))
+            i += len(op)
+    out.append(Token("end", "", n))
+    return out
+
+
+def _number(tok: Token, text: str) -> sympy.Rational:
+    mantissa, _, exponent = tok.text.lower().partition("e")
+    if exponent and abs(int(exponent)) > 300:
+        raise ParseError(f"number {tok.text} is out of range", text, tok.pos)
+    return sympy.Rational(Fraction(tok.text))
+
+
+# ----------------------------------------------------------------------------------------
+# 2. Syntax tree
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Node:
+    """One node of the syntax tree; ``start:end`` is its span in the text."""
+
+    op: str  # "num" "name" "eye" "ones" "neg" "'" "call" or a binary operator
+    args: tuple[Node, ...]
+    start: int
+    end: int
+    value: Any = None  # the number, the name, the function name, the ones kind
+    depth: int = field(default=1)
+
+
+class _Parser:
+    """Recursive descent over the grammar in the module docstring."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = _tokens(text)
+        self.i = 0
+        self.depth = 0
+
+    # --- helpers ---------------------------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.toks[self.i]
+
+    def error(self, message: str, pos: int | None = None) -> ParseError:
+        pos = self.tok.pos if pos is None else pos
+        return ParseError(f"{message} (column {pos + 1})", self.text, pos)
+
+    def at(self, *ops: str) -> bool:
+        return self.tok.kind == "op" and self.tok.text in ops
+
+    def expect(self, op: str, context: str) -> Token:
+        if not self.at(op):
+            raise self.error(f"expected {op!r} {context}, found {_describe(self.tok)}")
+        tok = self.tok
+        self.i += 1
+        return tok
+
+    def node(self, op: str, args: tuple[Node, ...], start: int, end: int,
+             value: Any = None, at: int | None = None) -> Node:
+        depth = 1 + max((a.depth for a in args), default=0)
+        if depth > MAX_DEPTH:
+            raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                             start if at is None else at)
+        return Node(op, args, start, end, value, depth)
+
+    # --- grammar -----------------------------------------------------------------------
+    def parse(self) -> Node:
+        if self.tok.kind == "end":
+            raise self.error("empty expression: expected a number, a name or '('")
+        tree = self.expr()
+        if self.tok.kind != "end":
+            if self.at(")"):
+                raise self.error("unmatched ')': no '(' is open")
+            raise self.error(f"expected an operator or the end of the text, "
+                             f"found {_describe(self.tok)}")
+        return tree
+
+    def expr(self) -> Node:
+        return self.binary(1)
+
+    _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, ".*": 2, "./": 2}
+
+    def binary(self, min_prec: int) -> Node:
+        left = self.unary()
+        while self.tok.kind == "op" and self._PRECEDENCE.get(self.tok.text, 0) >= min_prec:
+            op = self.tok
+            self.i += 1
+            right = self.binary(self._PRECEDENCE[op.text] + 1)
+            left = self.node(op.text, (left, right), left.start, right.end, at=op.pos)
+        return left
+
+    def unary(self) -> Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH // 2:
+                raise self.error(f"expression nested too deeply (more than {MAX_DEPTH // 2} "
+                                 "levels of parentheses, signs or powers)")
+            if self.at("-", "+"):
+                sign = self.tok
+                self.i += 1
+                x = self.unary()
+                if sign.text == "+":
+                    return x
+                return self.node("neg", (x,), sign.pos, x.end)
+            return self.power()
+        finally:
+            self.depth -= 1
+
+    def power(self) -> Node:
+        base = self.postfix()
+        if self.at("^", ".^"):
+            op = self.tok
+            self.i += 1
+            exponent = self.unary()
+            return self.node(op.text, (base, exponent), base.start, exponent.end, at=op.pos)
+        return base
+
+    def postfix(self) -> Node:
+        x = self.atom()
+        while self.at("'"):
+            x = self.node("'", (x,), x.start, self.tok.pos + 1)
+            self.i += 1
+        return x
+
+    def atom(self) -> Node:
+        tok = self.tok
+        if tok.kind == "num":
+            self.i += 1
+            return self.node("num", (), tok.pos, tok.pos + len(tok.text),
+                             _number(tok, self.text))
+        if self.at("("):
+            self.i += 1
+            inner = self.expr()
+            if not self.at(")"):
+                raise self.error(f"expected ')' to close the '(' at column {tok.pos + 1}, "
+                                 f"found {_describe(self.tok)}")
+            self.i += 1
+            inner.start, inner.end = tok.pos, self.toks[self.i - 1].pos + 1
+            return inner
+        if tok.kind == "name":
+            return self.name()
+        raise self.error(f"expected a number, a name or '(', found {_describe(tok)}")
+
+    def name(self) -> Node:
+        tok = self.tok
+        name = tok.text
+        self.i += 1
+        if keyword.iskeyword(name):
+            raise self.error(f"{name!r} is a Python keyword, not a valid name", tok.pos)
+        if name == "eye":
+            if self.at("("):
+                raise self.error("'eye' takes no arguments: its size is inferred from use")
+            return self.node("eye", (), tok.pos, tok.pos + 3)
+        if name in ("vector", "matrix"):
+            self.expect("(", f"after {name!r} (write {name}(1) for ones)")
+            num = self.tok
+            if num.kind != "num":
+                raise self.error(f"expected a number in {name}(...), found {_describe(num)}")
+            self.i += 1
+            close = self.expect(")", f"to close {name}(")
+            return self.node("ones", (), tok.pos, close.pos + 1,
+                             (name, _number(num, self.text)))
+        if name in FUNCTIONS:
+            self.expect("(", f"after the function {name!r}")
+            args = [self.expr()]
+            while len(args) < FUNCTIONS[name] and self.at(","):
+                self.i += 1
+                args.append(self.expr())
+            if len(args) < FUNCTIONS[name]:
+                raise self.error(f"expected ',' and a second argument of {name}, "
+                                 f"found {_describe(self.tok)}")
+            close = self.tok
+            if self.at(","):
+                raise self.error(f"{name} takes {FUNCTIONS[name]} argument"
+                                 f"{'s' if FUNCTIONS[name] > 1 else ''}, found ','")
+            self.expect(")", f"to close {name}(")
+            return self.node("call", tuple(args), tok.pos, close.pos + 1, name)
+        if self.at("("):
+            raise self.error(f"unknown function {name!r}; the functions are "
+                             f"{', '.join(sorted(FUNCTIONS, key=str.lower))}", tok.pos)
+        return self.node("name", (), tok.pos, tok.pos + len(name), name)
+
+
+# ----------------------------------------------------------------------------------------
+# The public entry point
+# ----------------------------------------------------------------------------------------
+
+
+def _dim_term(value: Any, name: str) -> sympy.Expr:
+    if isinstance(value, Dim):
+        return value.expr
+    if isinstance(value, str):
+        return dim(value.strip()).expr
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise ValueError(f"shape of {name}: dimensions are positive, got {value}")
+        return sympy.Integer(value)
+    raise TypeError(f"shape of {name}: expected dims, ints or dim names, got {value!r}")
+
+
+def _declared_shape(name: str, value: Any) -> ShapeTerms:
+    check_name(name)
+    if isinstance(value, Expr):
+        value = value.shape
+    if isinstance(value, (Dim, int, str)) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or len(value) > 2:
+        raise TypeError(f"shape of {name}: expected (rows, cols), (n,) or (), got {value!r}")
+    terms = [_dim_term(v, name) for v in value] + [sympy.Integer(1)] * (2 - len(value))
+    return (terms[0], terms[1])
+
+
+def _names(tree: Node) -> set[str]:
+    out, stack = set(), [tree]
+    while stack:
+        node = stack.pop()
+        if node.op == "name":
+            out.add(node.value)
+        stack.extend(node.args)
+    return out
+
+
+def parse(text: str, /, **shapes: Any) -> Expr:
+    """Read MatrixCalculus.org-style text into a matcalc expression.
+
+    Parameters
+    ----------
+    text : str
+        The expression, e.g. ``"x'*A*x"`` or ``"sum(log(1+exp(-y.*(X*w))))"``. The grammar
+        and the meaning of each operator are in this module's docstring.
+    **shapes
+        Shapes of symbols, overriding the defaults (``a``–``g`` scalars, ``h``–``z``
+        vectors, ``A``–``Z`` matrices): ``X=(m, n)``, ``w=(n,)`` or ``w=n``, ``b=()``; dims
+        are :class:`~matcalc.dims.Dim` objects, positive ints or dim names. An existing
+        symbol also gives its shape (``X=X``). Shapes of names not in the text are ignored.
+
+    Returns
+    -------
+    Expr
+        The expression; each name is one :class:`~matcalc.nodes.Symbol` throughout. Dims not
+        fixed by ``shapes`` are inferred from use and named after their symbol (``n_x``).
+
+    Raises
+    ------
+    ParseError
+        Malformed text; the message marks the position and says what was expected.
+    ShapeError
+        Shapes that cannot fit, naming the operands, e.g. ``cannot multiply x (n_x×1) * y
+        (n_y×1): inner dimensions 1 ≠ n_y``.
+
+    Examples
+    --------
+    >>> import matcalc as mc
+    >>> f = mc.parse("x'*A*x")
+    >>> str(f), f.free_symbols == {mc.vector("x", mc.dim("n_x")),
+    ...                            mc.matrix("A", mc.dim("n_x"), mc.dim("n_x"))}
+    ('xᵀ A x', True)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse expects a str, got {type(text).__name__}")
+    tree = _Parser(text).parse()
+    declared = {name: _declared_shape(name, value) for name, value in shapes.items()}
+    user_dims = {str(s) for terms in declared.values() for t in terms for s in t.free_symbols}
+    typer = Typer(text, declared, _names(tree) | user_dims)
+    typer.infer(tree)
+    return mc.as_expr(Builder(typer).build(tree))

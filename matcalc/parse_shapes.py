@@ -1,0 +1,438 @@
+"""Shapes and construction for parsed text: the second half of :mod:`matcalc.parse`.
+
+:class:`Typer` infers the shape of every syntax-tree node by unifying unknown dims (in
+``x'*A*x`` the use fixes ``A`` as square); :class:`Builder` then builds the expression with
+the public constructors of :mod:`matcalc.build`, which need every dim known.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import sympy
+
+from . import build as mc  # the public constructors, spelled as users spell them
+from .dims import Dim, dim
+from .errors import ParseError, ShapeError
+from .nodes import Expr
+
+if TYPE_CHECKING:
+    from .parse import Node
+
+__all__ = ["Typer", "Builder", "ELEMENTWISE", "ShapeTerms"]
+
+MAX_MATRIX_POWER = 64
+MAX_CONSTANT_BITS = 1000  # folded constants larger than this are refused, not computed
+
+# Elementwise functions: text name → public constructor (a table, never getattr on text).
+ELEMENTWISE: dict[str, Callable[[Any], Expr]] = {
+    "sin": mc.sin, "cos": mc.cos, "tan": mc.tan, "arcsin": mc.arcsin, "arccos": mc.arccos,
+    "arctan": mc.arctan, "exp": mc.exp, "log": mc.log, "tanh": mc.tanh, "abs": mc.abs,
+    "sign": mc.sign, "relu": mc.relu, "sigmoid": mc.sigmoid, "softplus": mc.softplus,
+    "sqrt": mc.sqrt,
+}
+
+# ----------------------------------------------------------------------------------------
+# 3. Shapes: unification of unknown dims
+# ----------------------------------------------------------------------------------------
+
+ShapeTerms = tuple[sympy.Expr, sympy.Expr]
+_ONE = sympy.Integer(1)
+
+
+def _bits(v: sympy.Expr) -> float:
+    """Rough size of a constant in bits (inf when it does not fit a float)."""
+    if v.is_Rational:
+        return max(int(v.p).bit_length(), int(v.q).bit_length())
+    try:
+        return math.log2(max(abs(float(v)), 1.0)) + 1
+    except (OverflowError, TypeError, ValueError):
+        return math.inf
+
+
+class Typer:
+    """Infers the shape of every node; unknown dims are unified as they meet.
+
+    Dims are SymPy terms. Those a user gave (and integers) are rigid; the rest are fresh
+    "flexible" variables that unification binds. A symbol's flexible dims may not become
+    1: a name read as a vector or matrix by default is not silently made a scalar.
+    """
+
+    def __init__(self, text: str, declared: dict[str, ShapeTerms], taken: set[str]) -> None:
+        self.text = text
+        self.declared = declared
+        self.taken = set(taken)
+        self.subst: dict[sympy.Symbol, sympy.Expr] = {}
+        self.order: dict[sympy.Symbol, int] = {}  # flexible dim → creation order
+        self.may_be_one: set[sympy.Symbol] = set()
+        self.notes: dict[sympy.Symbol, str] = {}
+        self.symbols: dict[str, ShapeTerms] = {}
+        self.shapes: dict[int, ShapeTerms] = {}
+        self.kind: dict[int, str] = {}
+        self.consts: dict[int, sympy.Expr | None] = {}
+
+    # --- dims --------------------------------------------------------------------------
+    def fresh(self, base: str, may_be_one: bool = False, note: str = "") -> sympy.Symbol:
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        var = dim(name).expr
+        self.order[var] = len(self.order)
+        if may_be_one:
+            self.may_be_one.add(var)
+        if note:
+            self.notes[var] = note
+        return var
+
+    def resolve(self, t: sympy.Expr) -> sympy.Expr:
+        return t.xreplace(self.subst) if self.subst else t
+
+    def shape_of(self, node: Node) -> ShapeTerms:
+        r, c = self.shapes[id(node)]
+        return self.resolve(r), self.resolve(c)
+
+    def fmt(self, node: Node) -> str:
+        src = self.text[node.start:node.end].strip()
+        return f"{src} ({'×'.join(str(d).replace('*', '·') for d in self.shape_of(node))})"
+
+    def _can_bind(self, var: sympy.Expr, value: sympy.Expr) -> bool:
+        return (var in self.order and var not in value.free_symbols
+                and (value != _ONE or var in self.may_be_one))
+
+    def _bind(self, var: sympy.Symbol, value: sympy.Expr) -> None:
+        self.subst = {k: v.xreplace({var: value}) for k, v in self.subst.items()}
+        self.subst[var] = value
+
+    def unify(self, a: sympy.Expr, b: sympy.Expr, fail: Callable[[str], ShapeError]) -> None:
+        a, b = self.resolve(a), self.resolve(b)
+        if a == b:
+            return
+        if a in self.order and b in self.order:
+            # keep the older name, so dims are named after the first symbol that uses them
+            # (a symbol's name beats an eye's or a ones vector's)
+            rank = lambda v: (v in self.may_be_one, self.order[v])  # noqa: E731
+            old, new = (a, b) if rank(a) < rank(b) else (b, a)
+            if self._can_bind(new, old):
+                return self._bind(new, old)
+        for var, value in ((a, b), (b, a)):
+            if self._can_bind(var, value):
+                return self._bind(var, value)
+        fa, fb = list(sympy.Mul.make_args(a)), list(sympy.Mul.make_args(b))
+        for f in list(fa):
+            if f in fb:
+                fa.remove(f)
+                fb.remove(f)
+        if (fa, fb) != ([a], [b]) and fa and fb and (len(fa) == 1 or len(fa) == len(fb)):
+            # products (vec, kron): equal sizes are read as equal factors, in a fixed order
+            if len(fa) == 1:
+                return self.unify(fa[0], sympy.Mul(*fb), fail)
+            for x, y in zip(sorted(fa, key=str), sorted(fb, key=str)):
+                self.unify(x, y, fail)
+            return
+        why = f"{a} ≠ {b}"
+        for var in (a, b):
+            if var in self.notes and (b if var == a else a) == _ONE:
+                why += f" ({self.notes[var]})"
+        raise fail(why)
+
+    def mismatch(self, verb: str, x: Node, op: str, y: Node, what: str = "") -> Callable:
+        def fail(why: str) -> ShapeError:
+            return ShapeError(f"cannot {verb} {self.fmt(x)} {op} {self.fmt(y)}: "
+                              f"{what}{why}")
+
+        return fail
+
+    def square(self, node: Node, fn: str) -> sympy.Expr:
+        r, c = self.shape_of(node)
+
+        def fail(why: str) -> ShapeError:
+            return ShapeError(f"{fn} needs a square matrix, not {self.fmt(node)}: {why}")
+
+        self.unify(r, c, fail)
+        return self.resolve(r)
+
+    def is_one(self, shape: ShapeTerms) -> bool:
+        return shape == (_ONE, _ONE)
+
+    # --- constants -----------------------------------------------------------------------
+    def fold(self, node: Node) -> sympy.Expr | None:
+        """The value of a subtree made only of numbers, or None."""
+        key = id(node)
+        if key not in self.consts:
+            self.consts[key] = self._fold(node)
+        return self.consts[key]
+
+    def _fold(self, node: Node) -> sympy.Expr | None:
+        if node.op == "num":
+            return node.value
+        if node.op in ("neg", "'"):
+            v = self.fold(node.args[0])
+            return None if v is None else (-v if node.op == "neg" else v)
+        if node.op not in ("+", "-", "*", "/", ".*", "./", "^", ".^"):
+            return None
+        a, b = (self.fold(x) for x in node.args)
+        if a is None or b is None:
+            return None
+        err = lambda msg: ParseError(f"{msg} (column {node.args[1].start + 1})",  # noqa: E731
+                                     self.text, node.args[1].start)
+        if node.op in ("/", "./", "^", ".^") and b == 0 and node.op[-1] == "/":
+            raise err("division by zero")
+        if node.op in ("^", ".^"):
+            if a == 0 and b.is_nonpositive:
+                raise err("division by zero (0 to a power ≤ 0)")
+            if abs(float(b)) * max(_bits(a), 1) > 2 * MAX_CONSTANT_BITS:
+                raise err("constant too large")
+            v = sympy.Pow(a, b)
+        else:
+            v = {"+": a + b, "-": a - b, "*": a * b, ".*": a * b}.get(node.op)
+            v = a / b if v is None else v
+        if not (v.is_extended_real and v.is_finite):
+            raise err(f"the constant {self.text[node.start:node.end]} is not a real number")
+        if _bits(v) > MAX_CONSTANT_BITS:
+            raise err("constant too large")
+        return v
+
+    # --- shapes of nodes -----------------------------------------------------------------
+    def infer(self, node: Node) -> ShapeTerms:
+        for arg in node.args:
+            self.infer(arg)
+        shape = self._infer(node)
+        self.shapes[id(node)] = shape
+        return shape
+
+    def symbol_shape(self, node: Node) -> ShapeTerms:
+        name = node.value
+        if name not in self.symbols:
+            if name in self.declared:
+                self.symbols[name] = self.declared[name]
+            elif "a" <= name[0] <= "g":
+                self.symbols[name] = (_ONE, _ONE)
+            elif "h" <= name[0] <= "z":
+                note = f"{name} is a vector: names h–z are, unless a shape is given"
+                self.symbols[name] = (self.fresh(f"n_{name}", note=note), _ONE)
+            elif "A" <= name[0] <= "Z":
+                note = f"{name} is a matrix: names A–Z are, unless a shape is given"
+                self.symbols[name] = (self.fresh(f"m_{name}", note=note),
+                                      self.fresh(f"n_{name}", note=note))
+            else:
+                raise ParseError(
+                    f"cannot tell whether {name!r} is a scalar, vector or matrix (column "
+                    f"{node.start + 1}): give its shape, e.g. parse(..., {name}=(m, n))",
+                    self.text, node.start)
+        return self.symbols[name]
+
+    def _infer(self, node: Node) -> ShapeTerms:  # noqa: C901 - one case per operator
+        op, args = node.op, node.args
+        if op == "num":
+            return (_ONE, _ONE)
+        if op == "name":
+            return self.symbol_shape(node)
+        if op == "eye":
+            n = self.fresh("n_I", may_be_one=True)
+            return (n, n)
+        if op == "ones":
+            rows = self.fresh("n_1", may_be_one=True)
+            return (rows, _ONE if node.value[0] == "vector" else self.fresh("m_1", True))
+        if op == "neg":
+            return self.shape_of(args[0])
+        if op == "'":
+            r, c = self.shape_of(args[0])
+            return (c, r)
+        if op == "call":
+            return self._infer_call(node)
+        a, b = self.shape_of(args[0]), self.shape_of(args[1])
+        if op in ("+", "-", ".*", "./"):
+            if op == "./" and self.fold(args[1]) == 0:
+                raise ParseError(f"division by zero (column {args[1].start + 1})",
+                                 self.text, args[1].start)
+            verb = {"+": "add", "-": "subtract", ".*": "multiply", "./": "divide"}[op]
+            return self.broadcast(node, verb, op)
+        if op == "*":
+            if self.is_one(a) or self.is_one(b):
+                self.kind[id(node)] = "scale"
+                return b if self.is_one(a) else a
+            self.kind[id(node)] = "matmul"
+            self.unify(a[1], b[0], self.mismatch("multiply", args[0], "*", args[1],
+                                                 "inner dimensions "))
+            return (a[0], b[1])
+        if op == "/":
+            if not self.is_one(b):
+                raise ShapeError(f"cannot divide {self.fmt(args[0])} / {self.fmt(args[1])}: "
+                                 "the divisor is not a scalar; write ./ to divide elementwise")
+            if self.fold(args[1]) == 0:
+                raise ParseError(f"division by zero (column {args[1].start + 1})",
+                                 self.text, args[1].start)
+            return a
+        if op in ("^", ".^"):
+            return self._infer_power(node, a, b)
+        raise AssertionError(f"unknown node {op}")
+
+    def broadcast(self, node: Node, verb: str, op: str) -> ShapeTerms:
+        """NumPy broadcasting: a 1 stretches; two unknown dims must be equal."""
+        x, y = node.args
+        out = []
+        for p, q in zip(self.shape_of(x), self.shape_of(y)):
+            if p == q or q == _ONE:
+                out.append(p)
+            elif p == _ONE:
+                out.append(q)
+            else:
+                self.unify(p, q, self.mismatch(verb, x, op, y, "dimensions "))
+                out.append(self.resolve(p))
+        return (out[0], out[1])
+
+    def _infer_power(self, node: Node, a: ShapeTerms, b: ShapeTerms) -> ShapeTerms:
+        base, exponent = node.args
+        k = self.fold(exponent)
+        if node.op == ".^" or self.is_one(a):
+            self.kind[id(node)] = "pow" if k is not None else "explog"
+            if k is None and not self.is_one(b):
+                return self.broadcast(node, "raise", node.op)
+            return a
+        if not self.is_one(b):
+            raise ShapeError(f"the exponent {self.fmt(exponent)} of ^ is not a scalar")
+        if k is None or not k.is_Integer:
+            raise ShapeError(f"{self.fmt(base)} ^ {self.text[exponent.start:exponent.end]}: "
+                             "the power of a matrix needs an integer constant exponent; "
+                             "write .^ for the elementwise power")
+        if abs(int(k)) > MAX_MATRIX_POWER:
+            raise ShapeError(f"matrix power {k} is too large (at most {MAX_MATRIX_POWER})")
+        if _ONE in a:
+            raise ShapeError(f"{self.fmt(base)} ^ {k}: ^ of a vector is not defined; "
+                             "write .^ for the elementwise power")
+        self.kind[id(node)] = "matpow"
+        n = self.square(base, "^ (the matrix power)")
+        return (n, n)
+
+    def _infer_call(self, node: Node) -> ShapeTerms:
+        fn, x = node.value, node.args[0]
+        r, c = self.shape_of(x)
+        if fn in ELEMENTWISE:
+            return (r, c)
+        if fn in ("sum", "norm1", "norm2"):
+            return (_ONE, _ONE)
+        if fn in ("tr", "det", "logdet"):
+            self.square(x, fn)
+            return (_ONE, _ONE)
+        if fn == "inv":
+            n = self.square(x, fn)
+            return (n, n)
+        if fn == "diag" and c == _ONE and r != _ONE:
+            self.kind[id(node)] = "Diag"  # MATLAB's diag of a vector: the diagonal matrix
+            return (r, r)
+        if fn == "diag":
+            return (self.square(x, fn), _ONE)
+        if fn == "Diag":
+            self.unify(c, _ONE, lambda why: ShapeError(
+                f"Diag needs a column vector, not {self.fmt(x)}: {why}"))
+            return (r, r)
+        if fn == "vec":
+            return (r * c, _ONE)
+        if fn == "kron":
+            r2, c2 = self.shape_of(node.args[1])
+            return (r * r2, c * c2)
+        raise AssertionError(f"unknown function {fn}")
+
+
+# ----------------------------------------------------------------------------------------
+# 4. Building the expression with the public constructors
+# ----------------------------------------------------------------------------------------
+
+Value = Any  # an Expr, or a SymPy number for a constant subtree
+
+
+class Builder:
+    """Builds each node once its dims are known; constants stay SymPy numbers until used."""
+
+    def __init__(self, typer: Typer) -> None:
+        self.t = typer
+        self.symbols: dict[str, Expr] = {}
+
+    def dim(self, term: sympy.Expr) -> Dim:
+        return Dim(self.t.resolve(term))
+
+    def symbol(self, name: str) -> Expr:
+        # one Symbol object per name, so the expression shares it everywhere
+        if name not in self.symbols:
+            r, c = (self.dim(t) for t in self.t.symbols[name])
+            if r == 1 and c == 1:
+                self.symbols[name] = mc.scalar(name)
+            elif c == 1:
+                self.symbols[name] = mc.vector(name, r)
+            else:
+                self.symbols[name] = mc.matrix(name, r, c)
+        return self.symbols[name]
+
+    def build(self, node: Node) -> Value:
+        const = self.t.fold(node)
+        if const is not None:
+            return const
+        try:
+            return self._build(node)
+        except ZeroDivisionError:
+            raise ParseError(f"division by zero (column {node.start + 1})",
+                             self.t.text, node.start) from None
+
+    def _build(self, node: Node) -> Value:  # noqa: C901 - one case per operator
+        op, kind = node.op, self.t.kind.get(id(node))
+        args = [self.build(a) for a in node.args]
+        e = [mc.as_expr(a) for a in args]
+        if op == "name":
+            return self.symbol(node.value)
+        if op == "eye":
+            return mc.eye(self.dim(self.t.shapes[id(node)][0]))
+        if op == "ones":
+            r, c = (self.dim(t) for t in self.t.shapes[id(node)])
+            value = node.value[1]
+            return mc.zeros(r, c) if value == 0 else mc.ones(r, c) * value
+        if op == "neg":
+            return -e[0]
+        if op == "'":
+            return e[0].T
+        if op == "+":
+            return e[0] + e[1]
+        if op == "-":
+            return e[0] - e[1]
+        if op in (".*", "*") and kind != "matmul":
+            return e[0] * e[1]
+        if op == "*":
+            return e[0] @ e[1]
+        if op in ("/", "./"):
+            return e[0] / e[1]
+        if kind == "pow":
+            return e[0] ** args[1]
+        if kind == "explog":
+            return mc.exp(e[1] * mc.log(e[0]))
+        if kind == "matpow":
+            k = int(args[1])
+            if k == 0:
+                return mc.eye(e[0].shape[0])
+            base = mc.inv(e[0]) if k < 0 else e[0]
+            out = base
+            for _ in range(abs(k) - 1):
+                out = out @ base
+            return out
+        if op == "call":
+            return self.call(node.value, e, kind)
+        raise AssertionError(f"unknown node {op}")
+
+    def call(self, fn: str, e: list[Expr], kind: str | None) -> Expr:
+        if fn in ELEMENTWISE:
+            return ELEMENTWISE[fn](e[0])
+        simple: dict[str, Callable[[Expr], Expr]] = {
+            "sum": mc.sum, "norm2": mc.norm, "tr": mc.trace, "det": mc.det,
+            "logdet": mc.logdet, "inv": mc.inv, "Diag": mc.Diag, "vec": mc.vec,
+        }
+        if fn in simple:
+            return simple[fn](e[0])
+        if fn == "norm1":
+            return mc.sum(mc.abs(e[0]))
+        if fn == "diag":
+            return mc.Diag(e[0]) if kind == "Diag" else mc.diag(e[0])
+        if fn == "kron":
+            return mc.kron(e[0], e[1])
+        raise AssertionError(f"unknown function {fn}")
