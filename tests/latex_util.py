@@ -6,13 +6,15 @@ Tests that need them skip, with the reason, only when the programs are not insta
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 __all__ = ["pdflatex_available", "pdftoppm_available", "compile_latex", "render_png",
-           "latex_errors", "PDFLATEX_MISSING"]
+           "latex_errors", "katex_available", "katex_errors", "PDFLATEX_MISSING",
+           "KATEX_MISSING"]
 
 PDFLATEX_MISSING = ("pdflatex is not installed (apt-get install texlive-latex-base "
                     "texlive-latex-recommended)")
@@ -89,3 +91,43 @@ def latex_errors(log: str) -> list[str]:
     """The error lines (``! ...``) of a pdflatex log, with the line after each for context."""
     lines = log.splitlines()
     return [" | ".join(lines[i:i + 3]) for i, line in enumerate(lines) if line.startswith("!")]
+
+
+KATEX_MISSING = ("node with the katex package is not available (npm install katex, and put its "
+                 "node_modules on NODE_PATH)")
+
+# Renders each string of a JSON list with KaTeX in strict mode; prints one error (or null)
+# per string, so one node process checks a whole batch.
+_KATEX_SCRIPT = r"""
+const katex = require("katex");
+let input = "";
+process.stdin.on("data", (d) => { input += d; });
+process.stdin.on("end", () => {
+  const out = JSON.parse(input).map((tex) => {
+    try {
+      katex.renderToString(tex, {displayMode: true, throwOnError: true, strict: "error"});
+      return null;
+    } catch (e) { return String(e.message || e); }
+  });
+  process.stdout.write(JSON.stringify(out));
+});
+"""
+
+
+def katex_available() -> bool:
+    """Whether ``node`` can ``require("katex")`` (NODE_PATH is honoured)."""
+    node = shutil.which("node")
+    if node is None:
+        return False
+    proc = subprocess.run([node, "-e", 'require.resolve("katex")'], capture_output=True,
+                          timeout=30)
+    return proc.returncode == 0
+
+
+def katex_errors(texs: list[str], timeout: float = 60.0) -> list[str | None]:
+    """Render each math string with KaTeX (strict mode); the error message or None for each."""
+    proc = subprocess.run(["node", "-e", _KATEX_SCRIPT], input=json.dumps(texs),
+                          capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"node failed: {proc.stderr}")
+    return json.loads(proc.stdout)

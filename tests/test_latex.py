@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 import sympy
 from latex_util import (
+    KATEX_MISSING,
     PDFLATEX_MISSING,
     compile_latex,
+    katex_available,
+    katex_errors,
     latex_errors,
     pdflatex_available,
     pdftoppm_available,
@@ -296,6 +299,17 @@ def test_no_environments_macros_or_text_mode() -> None:
         assert tex.count("{") == tex.count("}"), tex
         assert tex.count(r"\left") == tex.count(r"\right"), tex
         assert tex.count("(") == tex.count(")"), tex
+
+
+@pytest.mark.skipif(not katex_available(), reason=KATEX_MISSING)
+def test_katex_renders_every_sample() -> None:
+    texs = [latex(e) for e, _ in SAMPLES]
+    aligned = ("\\begin{aligned}" + r" \\ ".join(f"e &= {t}" for t in texs)
+               + "\\end{aligned}")
+    errors = katex_errors([*texs, aligned, (X.T @ X)._repr_latex_().strip("$")])
+    assert [(t, err) for t, err in zip([*texs, aligned, "repr"], errors) if err] == []
+    # and the check itself can fail
+    assert katex_errors([r"\mathbbm{1}"])[0] is not None
 
 
 # ----------------------------------------------------------------------------------------
