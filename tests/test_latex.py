@@ -6,6 +6,7 @@ parentheses group, which transpose or inverse is meant), not copied from the pri
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -31,11 +32,16 @@ from matcalc.nodes import (
     Apply,
     Commutation,
     Delta,
+    Det,
+    Diag,
+    DiagPart,
     Frob,
+    Hadamard,
     Identity,
     Inverse,
     Kron,
     Let,
+    LogDet,
     MatMul,
     Norm,
     Number,
@@ -43,8 +49,11 @@ from matcalc.nodes import (
     Power,
     ScalarMul,
     Scale,
+    Sum,
+    Trace,
     Transpose,
     Unvec,
+    Vec,
     Zero,
     walk,
 )
@@ -399,3 +408,63 @@ def test_render_png(tmp_path: Path) -> None:
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
 
+
+
+# ----------------------------------------------------------------------------------------
+# Random expressions: every combination of nodes must still be valid LaTeX
+# ----------------------------------------------------------------------------------------
+
+
+def _random_square(rng: random.Random, depth: int) -> mc.Expr:
+    """A random n×n expression over every node type (deterministic for a given seed)."""
+    if depth == 0:
+        return rng.choice([A, Sigma, Identity(n), Ones(n, n), Zero(n, n), Delta(A),
+                           Let("Ahat", A), mc.matrix("W_2", n, n)])
+    sub = lambda: _random_square(rng, depth - 1)  # noqa: E731
+    scalar = lambda: rng.choice([  # noqa: E731
+        Trace(sub()), Det(sub()), LogDet(sub()), Sum(sub()), Norm(sub()), Frob(sub(), sub()),
+        Number(rng.choice([2, -1, half, 2 / m.expr])), lam, x.T @ sub() @ x,
+        Power(lam, rng.choice([2, -1, half, -half])), Norm(lam)])
+    build = rng.choice([
+        lambda: Add((sub(), sub())),
+        lambda: Add((sub(), Scale(rng.choice([-1, -2, -half]), sub()))),
+        lambda: Scale(rng.choice([2, -1, half, 2 / m.expr, n.expr - 1]), sub()),
+        lambda: ScalarMul(scalar(), sub()),
+        lambda: ScalarMul(Power(scalar(), rng.choice([-1, -2, -half])), sub()),
+        lambda: MatMul((sub(), sub())),
+        lambda: Transpose(sub()),
+        lambda: Hadamard((sub(), sub())),
+        lambda: Power(sub(), rng.choice([2, -1, half])),
+        lambda: Apply(rng.choice(["tanh", "relu", "exp", "sigma", "act"]), sub(),
+                      rng.choice([0, 0, 1, 2])),
+        lambda: Inverse(sub()),
+        lambda: Diag(DiagPart(sub())),
+        lambda: Unvec(Vec(sub()), n, n),
+        lambda: Unvec(Commutation(n, n) @ Vec(sub()), n, n),
+        lambda: ScalarMul(Trace(Kron(sub(), sub())), sub()),
+    ])
+    return build()
+
+
+RANDOM_EXPRS = [_random_square(random.Random(seed), 3) for seed in range(150)]
+
+
+def test_random_expressions_are_well_formed() -> None:
+    for e in RANDOM_EXPRS:
+        tex = latex(e)
+        assert tex.count("{") == tex.count("}"), tex
+        assert tex.count(r"\left") == tex.count(r"\right"), tex
+        assert _commands(tex) - KATEX_SAFE == set(), tex
+
+
+@needs_pdflatex
+def test_random_expressions_compile() -> None:
+    body = "\n".join(rf"\[ {latex(e)} \]" for e in RANDOM_EXPRS)
+    ok, log = compile_latex(latex_document(body, math=False))
+    assert ok, "\n".join(latex_errors(log)) or log[-3000:]
+
+
+@pytest.mark.skipif(not katex_available(), reason=KATEX_MISSING)
+def test_katex_renders_random_expressions() -> None:
+    texs = [latex(e) for e in RANDOM_EXPRS]
+    assert [(t, err) for t, err in zip(texs, katex_errors(texs)) if err] == []
