@@ -3,7 +3,9 @@ r"""LaTeX for expressions, one rule per node type, and complete documents around
 The output is math-mode LaTeX that needs nothing beyond plain LaTeX with ``amsmath`` and
 ``amssymb``, and that MathJax and KaTeX render as well: no custom macros, no extra packages.
 It follows the text printer's conventions (:mod:`matcalc.printing`) and shares its
-precedence table ``PREC``, so both printers put parentheses in the same places.
+precedence table ``PREC``, so both printers group alike; where print allows less (a leading
+positive multiple in a product, ``\frac{2}{m} X^{\top} H``) it leaves parentheses out.
+Delimiters are sized (``\left(``) only around fractions, the way typeset mathematics does.
 
 Notation, as in the differential-calculus literature (Magnus & Neudecker; the Matrix
 Cookbook): ``\mathrm{d}X`` for differentials, ``A : B`` for the Frobenius product,
@@ -197,9 +199,10 @@ def latex(e: Expr) -> str:
     Examples
     --------
     >>> import matcalc as mc
+    >>> from matcalc.latex import latex
     >>> m, n = mc.dims("m n")
     >>> X, w = mc.matrix("X", m, n), mc.vector("w", n)
-    >>> mc.latex(2 / m * (X @ w).T)
+    >>> latex(2 / m * (X @ w).T)
     '\\frac{2}{m} (X w)^{\\top}'
     """
     return _latex(e)[0]
