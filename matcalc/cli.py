@@ -1,0 +1,297 @@
+"""The ``matcalc`` command line: gradients, Jacobians, Hessians and checks from text.
+
+Every command reads MatrixCalculus.org-style text with :func:`matcalc.parse`. Bad input
+(malformed text, shapes that do not fit, unknown options) exits with status 2 and one line on
+stderr; a wrong ``verify`` claim exits with status 1. The calculus, LaTeX, code generation
+and verification modules load only when a command needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TextIO
+
+__all__ = ["main", "build_parser"]
+
+EXAMPLES = """\
+examples:
+  matcalc grad "x'*A*x" --wrt x
+  matcalc grad "norm2(X*w-y)^2" --wrt w --wrt X
+  matcalc grad "sum(log(1+exp(-y.*(X*w))))" --wrt w --numpy
+  matcalc grad "logdet(X) - tr(S*X)" --wrt X --steps
+  matcalc grad "x'*A*x" --wrt x --shape A=n,n --latex
+  matcalc jacobian "tanh(W*x)" --wrt x
+  matcalc hessian "x'*A*x" --wrt x
+  matcalc verify "x'*A*x" --wrt x --claimed "2*A*x"
+  matcalc parse "norm2(X*w-y)^2"
+
+names a-g are scalars, h-z vectors, A-Z matrices unless --shape says otherwise
+(--shape X=m,n   --shape w=n   --shape b=1); unknown dims are inferred from use.
+operators: + - * / ^ ' .* ./ .^   functions: sum norm1 norm2 tr det logdet inv diag
+Diag vec kron exp log sin cos tan tanh sigmoid softplus relu abs sign sqrt arcsin ...
+constants: eye, vector(1) and matrix(1) (ones), with sizes inferred from use.
+"""
+
+
+class UsageError(Exception):
+    """Bad input found by the CLI itself (an unknown --wrt name, a malformed --shape)."""
+
+
+class _Unavailable(Exception):
+    """A command needs a part of matcalc that this installation does not have."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (argparse prints the usage too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _api(name: str) -> Any:
+    """A public matcalc function by its fixed name (never a name taken from the input)."""
+    import matcalc
+
+    try:
+        return getattr(matcalc, name)
+    except (AttributeError, ImportError) as exc:
+        raise _Unavailable(f"mc.{name} is not available in this installation of matcalc "
+                           f"({exc})") from None
+
+
+# ----------------------------------------------------------------------------------------
+# Reading the input
+# ----------------------------------------------------------------------------------------
+
+
+def _shapes(specs: Sequence[str]) -> dict[str, tuple[int | str, ...]]:
+    """``["X=m,n", "w=3"]`` → ``{"X": ("m", "n"), "w": (3,)}``."""
+    out: dict[str, tuple[int | str, ...]] = {}
+    for spec in specs:
+        name, eq, dims = spec.partition("=")
+        dims = dims.strip().strip("()").replace("×", ",").replace(" ", "")
+        parts = [p for p in dims.split(",")] if dims else []
+        if not eq or not name.strip() or not parts or "" in parts or len(parts) > 2:
+            raise UsageError(f"--shape {spec!r}: expected NAME=ROWS,COLS or NAME=LENGTH, "
+                             "e.g. --shape X=m,n or --shape w=3")
+        out[name.strip()] = tuple(int(p) if p.isdigit() else p for p in parts)
+    return out
+
+
+def _names(specs: Sequence[str]) -> list[str]:
+    names: list[str] = []
+    for spec in specs:
+        for name in spec.split(","):
+            name = name.strip()
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _read(args: argparse.Namespace, *texts: str) -> list[Any]:
+    """Parse each text with the --shape options; later texts share the first's symbols."""
+    import matcalc as mc
+
+    shapes = _shapes(args.shape)
+    exprs = []
+    for text in texts:
+        expr = mc.parse(text, **shapes)
+        # later texts (a claimed gradient) must mean the same symbols as the first one
+        shapes = {**shapes, **{s.name: s.shape for s in expr.free_symbols}}
+        exprs.append(expr)
+    used = {s.name for e in exprs for s in e.free_symbols}
+    for name in _shapes(args.shape):
+        if name not in used:
+            raise UsageError(f"--shape {name}: {name} does not appear in the expression")
+    return exprs
+
+
+def _wrt(expr: Any, names: Sequence[str]) -> list[Any]:
+    by_name = {s.name: s for s in expr.free_symbols}
+    if not names:
+        raise UsageError("say which variable to differentiate by, e.g. --wrt "
+                         f"{min(by_name) if by_name else 'x'}")
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise UsageError(f"--wrt {missing[0]}: {missing[0]} does not appear in the expression "
+                         f"(its symbols: {known})")
+    return [by_name[n] for n in names]
+
+
+# ----------------------------------------------------------------------------------------
+# Output
+# ----------------------------------------------------------------------------------------
+
+
+def _label(kind: str, x: Any, latex: bool) -> str:
+    """``∂f/∂x``, ``∂f/∂xᵀ`` (Jacobian), ``∂²f/∂x∂xᵀ`` (Hessian), in text or LaTeX."""
+    is_vector = x.shape[1] == 1
+    if latex:
+        name = _api("latex")(x)
+        v = name if is_vector else rf"\operatorname{{vec}}({name})"
+        return {
+            "grad": rf"\frac{{\partial f}}{{\partial {name}}}",
+            "jacobian": rf"\frac{{\partial f}}{{\partial {v}^{{\top}}}}",
+            "hessian": rf"\frac{{\partial^2 f}}{{\partial {v}\, \partial {v}^{{\top}}}}",
+        }[kind]
+    v = x.name if is_vector else f"vec({x.name})"
+    return {"grad": f"∂f/∂{x.name}", "jacobian": f"∂f/∂{v}ᵀ",
+            "hessian": f"∂²f/∂{v}∂{v}ᵀ"}[kind]
+
+
+def _numpy_source(exprs: list[Any], symbols: list[Any]) -> str:
+    """Ready-to-paste NumPy source computing every expression in ``exprs``."""
+    fn = _api("compile")(exprs, args=symbols)
+    source = fn.source.rstrip() + "\n"
+    if "import numpy as np" not in source:
+        source = "import numpy as np\n\n\n" + source
+    return source
+
+
+def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
+    (f,) = _read(args, args.expr)
+    wrt = _wrt(f, _names(args.wrt))
+    if args.steps and kind != "grad":
+        raise UsageError("--steps is for grad only")
+    if args.steps and args.numpy:
+        raise UsageError("--steps prints the derivation; it does not combine with --numpy")
+    if args.steps:
+        derivation = _api("derive")(f, wrt)
+        out.write((derivation.latex() if args.latex else str(derivation)).rstrip() + "\n")
+        return 0
+    rule: Callable[[Any, Any], Any] = _api(kind)
+    results = [rule(f, x) for x in wrt]
+    if args.numpy:
+        symbols = sorted(f.free_symbols, key=lambda s: s.name)
+        out.write(_numpy_source([f, *results], symbols))
+        return 0
+    for x, r in zip(wrt, results):
+        if args.latex:
+            out.write(f"{_label(kind, x, True)} = {_api('latex')(r)}\n")
+        else:
+            out.write(f"{_label(kind, x, False)} = {r}\n")
+    return 0
+
+
+def _verify(args: argparse.Namespace, out: TextIO) -> int:
+    f, claimed = _read(args, args.expr, args.claimed)
+    (x,) = _wrt(f, _names(args.wrt)[:1]) if len(_names(args.wrt)) <= 1 else _too_many()
+    report = _api("verify")(f, x, claimed)
+    message = getattr(report, "message", "") or ("correct" if report else "wrong")
+    verdict = "correct" if report else "WRONG"
+    out.write(f"∂f/∂{x.name} = {claimed}: {verdict}"
+              f"{'' if message == verdict.lower() else ': ' + message}\n")
+    return 0 if report else 1
+
+
+def _too_many() -> NoReturn:
+    raise UsageError("verify checks one gradient at a time: give one --wrt")
+
+
+def _show(args: argparse.Namespace, out: TextIO) -> int:
+    (f,) = _read(args, args.expr)
+    if args.latex:
+        out.write(_api("latex")(f) + "\n")
+        return 0
+    fmt = "×".join
+    out.write(f"f = {f}    ({fmt(str(d) for d in f.shape)})\n")
+    for s in sorted(f.free_symbols, key=lambda s: s.name):
+        out.write(f"  {s.name}: {fmt(str(d) for d in s.shape)}\n")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------
+# Entry point
+# ----------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``matcalc`` command."""
+    parser = _Parser(
+        prog="matcalc", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Matrix calculus from MatrixCalculus.org-style text: gradients, "
+                    "derivations, LaTeX and NumPy code.",
+        epilog=EXAMPLES,
+    )
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an internal error")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help, epilog=EXAMPLES,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.add_argument("expr", metavar="EXPR", help="the expression, e.g. \"x'*A*x\"")
+        sub.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+                         help="shape of a symbol: X=m,n  w=n  b=1 (ints or dim names)")
+        return sub
+
+    for name, what in [("grad", "the gradient of a scalar EXPR"),
+                       ("jacobian", "the Jacobian ∂vec(F)/∂vec(x)ᵀ of EXPR"),
+                       ("hessian", "the Hessian of a scalar EXPR")]:
+        sub = command(name, f"print {what} with respect to each --wrt variable")
+        sub.add_argument("--wrt", action="append", default=[], metavar="NAME",
+                         help="variable to differentiate by (repeat, or x,A)")
+        out = sub.add_mutually_exclusive_group()
+        out.add_argument("--latex", action="store_true", help="print LaTeX")
+        out.add_argument("--numpy", action="store_true",
+                         help="print a NumPy function returning the value and the derivatives")
+        if name == "grad":
+            sub.add_argument("--steps", action="store_true",
+                             help="print the derivation step by step (LaTeX with --latex)")
+        sub.set_defaults(run=lambda a, o, kind=name: _derivatives(kind, a, o), steps=False)
+
+    sub = command("verify", "check a hand-derived gradient (exit status 1 when it is wrong)")
+    sub.add_argument("--wrt", action="append", default=[], metavar="NAME", required=True,
+                     help="the variable of the gradient")
+    sub.add_argument("--claimed", required=True, metavar="EXPR",
+                     help="the claimed gradient, e.g. \"2*A*x\"")
+    sub.set_defaults(run=_verify)
+
+    sub = command("parse", "print how EXPR is read: the expression and each symbol's shape")
+    sub.add_argument("--latex", action="store_true", help="print LaTeX")
+    sub.set_defaults(run=_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``matcalc`` command line; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when ``verify`` finds the claim wrong or matcalc fails internally,
+        2 on bad input (one line on stderr).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        # a terminal that cannot show ∂ or ᵀ gets escapes instead of a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("choose a command: grad, jacobian, hessian, verify or parse")
+    prog = f"matcalc {args.command}"
+    try:
+        return args.run(args, sys.stdout)
+    except (UsageError, ValueError) as exc:  # ParseError and ShapeError are ValueErrors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"{prog}: error: {first}", file=sys.stderr)
+        return 2
+    except _Unavailable as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug in matcalc, not in the input: say so, briefly
+        if args.debug or os.environ.get("MATCALC_DEBUG"):
+            raise
+        print(f"{prog}: internal error: {type(exc).__name__}: {exc} (rerun with --debug "
+              "for the traceback, and please report it)", file=sys.stderr)
+        return 1
