@@ -11,6 +11,7 @@ from .build import (
 from .dims import Dim, dim, dims
 from .errors import ParseError, ShapeError
 from .functions import elementwise
+from .latex import latex  # eager: the submodule of the same name would shadow a lazy export
 from .nodes import Expr, Symbol
 
 __version__ = "0.1.0"
@@ -20,12 +21,11 @@ __version__ = "0.1.0"
 _LAZY = {
     "grad": "calculus", "derive": "calculus", "jacobian": "calculus", "hessian": "calculus",
     "jvp": "calculus", "vjp": "calculus", "hvp": "calculus", "Derivation": "calculus",
-    "commutation": "calculus", "simplify": "simplify",
+    "commutation": "calculus", "simplify": "simplifier",
     "compile": "codegen",
     "to_sympy": "sympy_bridge", "check_grad": "sympy_bridge",
     "verify": "verify",
     "parse": "parse",
-    "latex": "latex",
 }
 
 

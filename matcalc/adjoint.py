@@ -155,6 +155,15 @@ def _(e: Kron, G: Expr) -> Pairs:
     and the adjoints follow with Pᵀ.
     """
     (m, n), (p, q) = e.a.shape, e.b.shape
+    split = _kron_split(G, e)
+    if split is not None:  # (A⊗B):(G₁⊗G₂) = (A:G₁)(B:G₂) (Cookbook eq. 511 for traces)
+        g1, g2 = split
+        out_: Pairs = []
+        if _live(e.a):
+            out_.append((e.a, smul(frob(e.b, g2), g1)))
+        if _live(e.b):
+            out_.append((e.b, smul(frob(e.a, g1), g2)))
+        return out_
     P = kron(kron(Identity(n), Commutation(q, m)), Identity(p))
     g = mm(tp(P), vec(G))
     out: Pairs = []
@@ -163,6 +172,26 @@ def _(e: Kron, G: Expr) -> Pairs:
     if _live(e.b):
         out.append((e.b, unvec(mm(kron(tp(vec(e.a)), Identity(p * q)), g), p, q)))
     return out
+
+
+def _kron_split(G: Expr, e: Kron) -> tuple[Expr, Expr] | None:
+    """G as G₁ ⊗ G₂ with G₁ shaped like A and G₂ like B, when G visibly is one."""
+    (m, n), (p, q) = e.a.shape, e.b.shape
+    s: Expr | None = None
+    core = G
+    if isinstance(G, ScalarMul):
+        s, core = G.s, G.x
+    elif isinstance(G, Scale):
+        return (lambda r: None if r is None else (scale(G.coef, r[0]), r[1]))(_kron_split(G.x, e))
+    if isinstance(core, Identity) and m == n and p == q:
+        g1, g2 = Identity(m), Identity(p)
+    elif isinstance(core, Ones):
+        g1, g2 = Ones(m, n), Ones(p, q)
+    elif isinstance(core, Kron) and core.a.shape == (m, n) and core.b.shape == (p, q):
+        g1, g2 = core.a, core.b
+    else:
+        return None
+    return (g1 if s is None else smul(s, g1)), g2
 
 
 ADJOINT_RULES = _adj

@@ -18,7 +18,7 @@ from .nodes import (
     Commutation, Delta, Expr, Let, Symbol, Zero, children, is_scalar_shape, map_children,
 )
 from .ops import add, number
-from .simplify import Simplifier, simplify
+from .simplifier import Simplifier, simplify
 from .vecrules import VecJacobian
 
 __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "jvp", "vjp", "hvp",

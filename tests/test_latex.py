@@ -260,10 +260,6 @@ def test_package_export_is_the_function() -> None:
     assert _run_python(code) == r"X^{\top}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "matcalc/__init__ binds `latex` lazily, so importing the submodule matcalc.latex first "
-    "(as Expr._repr_latex_ does) leaves mc.latex bound to the module; the fix belongs in "
-    "__init__ (bind the function eagerly) and this marker goes with it"))
 def test_package_export_survives_submodule_import() -> None:
     code = ("import matcalc as mc, matcalc.latex; m, = mc.dims('m'); "
             "print(mc.latex(mc.matrix('X', m, m).T))")
