@@ -1,0 +1,290 @@
+"""Matrix chains: products lowered without forming ones, identity, Diag or Kronecker matrices.
+
+A product ``F₁ F₂ ⋯ Fₖ`` of lowered values is split into *atoms*: dense arrays, ones
+vectors (a broadcast-stored value ``b 1ᵀ`` is the two atoms ``b``, ``1ᵀ``), ``Diag(v)``,
+lazy Kronecker and commutation matrices; scalars are pulled out front. Local identities
+then apply until none does:
+
+- ``1ₖᵀ 1ₖ = k``;  ``A 1 = A.sum(1)``;  ``1ᵀ A = A.sum(0)``  (reduce with ones first);
+- ``Diag(v) 1 = v``;  ``Diag(u) Diag(v) = Diag(u ⊙ v)``;
+- ``Diag(v) M = v[:, None] * M``;  ``M Diag(v) = M * v``;
+- ``(A ⊗ B) vec(X) = vec(B X Aᵀ)`` (Magnus & Neudecker, ch. 2);
+  ``(A ⊗ B)(C ⊗ D) = AC ⊗ BD``;  ``K(m,n) vec(X) = vec(Xᵀ)``.
+
+What remains is ``[1] D₁ ⋯ Dⱼ [1ᵀ]``: the dense run is cut where an inner size is 1 (outer
+products become broadcasting ``u * vᵀ``) and each piece is multiplied in the cheapest order,
+chosen from the sizes at call time when it cannot be decided symbolically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from .dims import ONE, Dim
+from .emit import ATOM, MUL, POSTFIX, Code
+from .lower import Lowerer, Val, densify, full, transpose
+
+__all__ = ["chain"]
+
+
+@dataclass(frozen=True)
+class Atom:
+    """One factor of a chain: ``dense`` (code), ``ones`` (a ones column or row), ``diag``
+    (code stores v), ``kron``/``comm`` (val holds the lazy value)."""
+
+    kind: str
+    rows: Dim
+    cols: Dim
+    code: Code | None = None
+    val: Val | None = None
+
+
+def _atoms(v: Val, scalars: list[Any]) -> list[Atom] | None:
+    """The atoms of one factor; scalars go to ``scalars``. None for a zero factor."""
+    if v.is_zero:
+        return None
+    if v.kind == "eye":
+        if v.code is not None:
+            scalars.append(v.code)
+        return []
+    if v.kind == "diag":
+        return [Atom("diag", v.rows, v.cols, v.code)]
+    if v.kind in ("kron", "comm"):
+        return [Atom(v.kind, v.rows, v.cols, val=v)]
+    out: list[Atom] = []
+    if v.br and v.rows != 1:
+        out.append(Atom("ones", v.rows, ONE))
+    stored = (ONE if v.br else v.rows, ONE if v.bc else v.cols)
+    if stored == (ONE, ONE):
+        scalars.append(v.const if v.const is not None else v.code)
+    elif v.code.scale_of is not None:  # (c X) Y = c (X Y): scale the smallest thing later
+        factors, base = v.code.scale_of
+        scalars.extend(factors)
+        out.append(Atom("dense", *stored, code=base))
+    else:
+        out.append(Atom("dense", *stored, code=v.code))
+    if v.bc and v.cols != 1:
+        out.append(Atom("ones", ONE, v.cols))
+    return out
+
+
+def chain(lo: Lowerer, vals: list[Val]) -> Val:
+    """The product of ``vals`` (at least one), lowered without waste."""
+    rows, cols = vals[0].rows, vals[-1].cols
+    scalars: list[Any] = []
+    atoms: list[Atom] = []
+    for v in vals:
+        a = _atoms(v, scalars)
+        if a is None:
+            return lo.const(0, rows, cols)
+        atoms += a
+    while _rewrite_once(lo, atoms, scalars):
+        pass
+    specials = [a for a in atoms if a.kind in ("diag", "kron", "comm")]
+    if specials and len(atoms) == 1:
+        a = atoms[0]
+        val = a.val if a.val is not None else Val("diag", a.rows, a.cols, a.code)
+        return lo.scale(scalars, val)
+    assert not specials, "a structured factor survived the chain rewrites"
+    lead = bool(atoms) and atoms[0].kind == "ones" and atoms[0].cols == 1
+    trail = bool(atoms) and atoms[-1].kind == "ones" and atoms[-1].rows == 1
+    middle = atoms[int(lead):len(atoms) - int(trail)]
+    assert all(a.kind == "dense" for a in middle), atoms
+    pieces: list[Val] = []
+    for group in _split_outer(middle):
+        code = _product(lo, group)
+        r, c = group[0].rows, group[-1].cols
+        if r == 1 and c == 1:
+            scalars.append(code)
+        else:
+            pieces.append(Val("dense", r, c, code, r == 1, c == 1))
+    br, bc = lead or rows == 1, trail or cols == 1
+    if not pieces:
+        return lo.scale(scalars, lo.const(1, rows, cols))
+    # scale the first piece: it is the smaller side of an outer product u vᵀ
+    first = lo.scale(scalars, pieces[0])
+    if first.const is not None and first.const == 0:
+        return lo.const(0, rows, cols)
+    if len(pieces) == 1:
+        return Val("dense", rows, cols, first.code, br, bc)
+    code = lo.binop("*", MUL, first.code, pieces[1].code)
+    return Val("dense", rows, cols, code, br, bc)
+
+
+def _split_outer(middle: list[Atom]) -> list[list[Atom]]:
+    """Cut the dense run where the inner size is 1: those products are outer products."""
+    groups: list[list[Atom]] = []
+    for a in middle:
+        if groups and groups[-1][-1].cols != 1:
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    return groups
+
+
+def _product(lo: Lowerer, group: list[Atom]) -> Code:
+    """The product of dense atoms in the cheapest association."""
+    if len(group) == 1:
+        return group[0].code
+    if group[0].rows == 1 and group[-1].cols == 1:  # a scalar: uᵀ (rest)
+        return lo.call("np.vdot", group[0].code, _product(lo, group[1:]))
+    if len(group) == 2:
+        return lo.binop("@", MUL, group[0].code, group[1].code)
+    if len(group) == 3:
+        a, b, c = group
+        p = [a.rows.expr, a.cols.expr, b.cols.expr, c.cols.expr]
+        left = p[0] * p[1] * p[2] + p[0] * p[2] * p[3]
+        right = p[1] * p[2] * p[3] + p[0] * p[1] * p[3]
+        d = sympy.expand(left - right)
+        if d.is_nonpositive:
+            return lo.binop("@", MUL, a.code, b.code, c.code)  # left-associative
+        if d.is_nonnegative:
+            bc = lo.binop("@", MUL, b.code, c.code)
+            return lo.em.op(MUL, (a.code, MUL), " @ ", (bc, MUL + 1))
+        return lo.call(lo.helper("_dot3"), a.code, b.code, c.code)
+    return lo.call(lo.helper("_chain"), *[a.code for a in group])
+
+
+def _dense(code: Code, rows: Dim, cols: Dim) -> Atom:
+    return Atom("dense", rows, cols, code)
+
+
+def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
+    """Apply the first identity that matches a pair of neighbours; False if none does."""
+    for i in range(len(atoms) - 1):
+        a, b = atoms[i], atoms[i + 1]
+        new = _pair(lo, a, b, scalars, atoms, i)
+        if new is not None:
+            atoms[i:i + 2] = new
+            return True
+    # no pair rule left: Diag absorbs into a dense neighbour, preferring a vector
+    for i, a in enumerate(atoms):
+        if a.kind != "diag":
+            continue
+        left = atoms[i - 1] if i > 0 and atoms[i - 1].kind == "dense" else None
+        right = atoms[i + 1] if i + 1 < len(atoms) and atoms[i + 1].kind == "dense" else None
+        if right is not None and (right.cols == 1 or left is None or left.rows != 1):
+            atoms[i:i + 2] = [_dense(lo.binop("*", MUL, a.code, right.code), a.rows, right.cols)]
+            return True
+        if left is not None:
+            vt = lo.transpose_code(a.code)
+            atoms[i - 1:i + 1] = [_dense(lo.binop("*", MUL, left.code, vt), left.rows, a.cols)]
+            return True
+    # a Kronecker or commutation factor with no rule left becomes an array
+    for i, a in enumerate(atoms):
+        if a.kind in ("kron", "comm", "diag") and len(atoms) > 1:
+            v = densify(lo, a.val if a.val is not None else Val("diag", a.rows, a.cols, a.code))
+            atoms[i:i + 1] = _atoms(v, scalars) or []
+            return True
+    return False
+
+
+def _pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any], atoms: list[Atom],
+          i: int) -> list[Atom] | None:
+    """The identity for the neighbours ``a b``, as replacement atoms; None if none applies."""
+    ka, kb = a.kind, b.kind
+    if ka == "ones" and kb == "ones" and a.rows == 1 and b.cols == 1:  # 1ₖᵀ 1ₖ = k
+        scalars.append(a.cols.expr)
+        return []
+    if kb == "ones" and b.cols == 1:  # X 1 = row sums of X
+        if ka == "dense":
+            if a.rows == 1:
+                scalars.append(lo.method(a.code, ".sum()"))
+                return []
+            return [_dense(lo.method(a.code, ".sum(1, keepdims=True)"), a.rows, ONE)]
+        if ka == "diag":
+            return [_dense(a.code, a.rows, ONE)]
+        if ka == "comm":  # K 1 = 1
+            return [b if a.rows == b.rows else Atom("ones", a.rows, ONE)]
+        if ka == "kron":  # (A ⊗ B)(1 ⊗ 1) = A1 ⊗ B1
+            return [_kron_ones(lo, a.val, right=True)]
+    if ka == "ones" and a.rows == 1:  # 1ᵀ X = column sums of X
+        if kb == "dense":
+            if b.cols == 1:
+                scalars.append(lo.method(b.code, ".sum()"))
+                return []
+            return [_dense(lo.method(b.code, ".sum(0, keepdims=True)"), ONE, b.cols)]
+        if kb == "diag":
+            return [_dense(lo.transpose_code(b.code), ONE, b.cols)]
+        if kb == "comm":
+            return [Atom("ones", ONE, b.cols)]
+        if kb == "kron":
+            return [_kron_ones(lo, b.val, right=False)]
+    if ka == "diag" and kb == "diag":  # Diag(u) Diag(v) = Diag(u ⊙ v)
+        return [Atom("diag", a.rows, a.cols, lo.binop("*", MUL, a.code, b.code))]
+    if ka == "kron" and kb == "kron":  # (A ⊗ B)(C ⊗ D) = AC ⊗ BD when the sizes fit
+        (A, B), (C, D) = a.val.args, b.val.args
+        if A.cols == C.rows and B.cols == D.rows:
+            ac, bd = chain(lo, [A, C]), chain(lo, [B, D])
+            return [Atom("kron", a.rows, b.cols, val=Val("kron", a.rows, b.cols, args=(ac, bd)))]
+    if ka in ("kron", "comm") and kb == "dense":
+        return [_dense(_apply_left(lo, a.val, b), a.rows, b.cols)]
+    if ka == "dense" and kb in ("kron", "comm"):
+        # M S = (Sᵀ Mᵀ)ᵀ
+        mt = _dense(lo.transpose_code(a.code), a.cols, a.rows)
+        st = transpose(lo, b.val)
+        return [_dense(lo.transpose_code(_apply_left(lo, st, mt)), a.rows, b.cols)]
+    return None
+
+
+def _shape(lo: Lowerer, *dims: Dim | str) -> Code:
+    parts: list = ["("]
+    for i, d in enumerate(dims):
+        if i:
+            parts.append(", ")
+        parts.append(d if isinstance(d, str) else (lo.dim(d), 0))
+    parts.append(")")
+    return lo.em.op(ATOM, *parts)
+
+
+def _reshape(lo: Lowerer, x: Code, *dims: Dim | str) -> Code:
+    return lo.em.op(POSTFIX, (x, POSTFIX), ".reshape", (_shape(lo, *dims), POSTFIX))
+
+
+def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
+    """``S X`` for a lazy Kronecker or commutation S and a dense X, as a dense array."""
+    if s.kind == "comm":
+        m, n = s.args
+        if x.cols == 1:  # K(m,n) vec(X) = vec(Xᵀ)
+            t = lo.transpose_code(_reshape(lo, x.code, n, m))
+            return _reshape(lo, t, "-1", "1")
+        p = lo.method(_reshape(lo, x.code, n, m, "-1"), ".transpose(1, 0, 2)")
+        return _reshape(lo, p, m * n, "-1")
+    A, B = s.args
+    qa, qb = A.cols, B.cols
+    if x.cols == 1:  # (A ⊗ B) vec(X) = vec(B X Aᵀ), and vec(Yᵀ)ᵀ-layout is a C reshape
+        xt = Val("dense", qa, qb, _reshape(lo, x.code, qa, qb))
+        y = chain(lo, [A, xt, transpose(lo, B)])
+        return _reshape(lo, full(lo, y), "-1", "1")
+    x3 = _reshape(lo, x.code, qa, qb, "-1")
+    ops, scalars = [], []
+    spec_a, spec_b = "ij,", "kl,"
+    for v in (A, B):
+        if v.kind == "eye":
+            if v.code is not None:
+                scalars.append(v.code)
+        else:
+            ops.append(full(lo, densify(lo, v)))
+    if A.kind == "eye":
+        spec_a = ""
+    if B.kind == "eye":
+        spec_b = ""
+    v3 = ("j" if A.kind != "eye" else "i") + ("l" if B.kind != "eye" else "k") + "c"
+    spec = f'"{spec_a}{spec_b}{v3}->ikc"'
+    e = lo.call("np.einsum", spec, *ops, x3)
+    out = _reshape(lo, e, A.rows * B.rows, "-1")
+    return lo.scale(scalars, Val("dense", s.rows, x.cols, out)).code
+
+
+def _kron_ones(lo: Lowerer, k: Val, right: bool) -> Atom:
+    """(A ⊗ B) 1 = A1 ⊗ B1 and 1ᵀ(A ⊗ B) = 1ᵀA ⊗ 1ᵀB, as a dense vector."""
+    A, B = k.args
+    if right:
+        a, b = (chain(lo, [v, lo.const(1, v.cols, ONE)]) for v in (A, B))
+    else:
+        a, b = (chain(lo, [lo.const(1, ONE, v.rows), v]) for v in (A, B))
+    v = densify(lo, Val("kron", a.rows * b.rows, a.cols * b.cols, args=(a, b)))
+    return _dense(full(lo, v), v.rows, v.cols)

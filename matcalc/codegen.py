@@ -1,0 +1,316 @@
+"""Code generation: ``mc.compile`` turns expressions into one plain-NumPy Python function.
+
+The function reads dims from its array arguments and checks them, then runs straight-line
+NumPy code produced by :mod:`matcalc.lower` (structured lowering, one rule per node type)
+and :mod:`matcalc.chain` (matrix products). All outputs share one set of intermediates, so
+``compile([loss, *grads])`` runs the forward pass once. The generated source is kept on the
+function (``f.source``) and compiled functions are cached by expression.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import keyword
+import linecache
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from . import runtime
+from .dims import Dim, fmt_shape
+from .emit import POSTFIX, Code, Emitter
+from .functions import FUNCTIONS
+from .lower import Lowerer, Val, densify, full, impl_key, lower
+from .nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, walk
+
+__all__ = ["compile", "CompiledFunction"]
+
+# Names the generated module defines; a symbol with one of these names would shadow them.
+_HELPERS = ("_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
+            "_sigmoid", "_commutation")
+_RESERVED = {"np", *_HELPERS}
+
+_CACHE: OrderedDict[tuple, Callable[..., Any]] = OrderedDict()
+_CACHE_SIZE = 256
+_counter = itertools.count(1)
+
+
+class CompiledFunction:
+    """The type of what :func:`compile` returns (a plain function with these attributes).
+
+    Attributes
+    ----------
+    source : str
+        The generated Python/NumPy source.
+    args : tuple of str
+        The argument names, in order.
+    """
+
+    source: str
+    args: tuple[str, ...]
+
+
+def compile(  # noqa: A001 - the API's name
+    exprs: Expr | Sequence[Expr],
+    args: Sequence[Symbol] | None = None,
+    functions: dict[str, Callable[..., Any]] | None = None,
+) -> Callable[..., Any]:
+    """Compile expressions to a fast NumPy function.
+
+    Parameters
+    ----------
+    exprs : Expr or sequence of Expr
+        What to compute. A sequence gives a function returning a tuple; intermediates
+        shared by several expressions are computed once.
+    args : sequence of Symbol, optional
+        The signature, as in ``sympy.lambdify``: must include every free symbol and may
+        include others (their arrays then also fix dims). Default: the free symbols in
+        order of first appearance.
+    functions : dict, optional
+        Implementations of generic elementwise functions declared with
+        ``mc.elementwise``: ``{"sigma": f, "sigma'": fprime}``.
+
+    Returns
+    -------
+    callable
+        ``f(**arrays)`` (positional arguments in ``f.args`` order also work), with
+        ``f.source`` (the generated code) and ``f.args`` (argument names).
+
+    Raises
+    ------
+    ValueError
+        For a differential (``dX``) in an expression, an ``args`` list that misses a free
+        symbol, two symbols sharing a name, or a dim no argument determines.
+    KeyError
+        When a generic function has no implementation in ``functions``.
+    """
+    single = isinstance(exprs, Expr)
+    outs = [exprs] if single else list(exprs)
+    for e in outs:
+        if not isinstance(e, Expr):
+            raise TypeError(f"mc.compile expects matcalc expressions, got {type(e).__name__}")
+    fns = dict(functions or {})
+    key = (tuple(outs), single, None if args is None else tuple(args),
+           tuple(sorted((k, id(v)) for k, v in fns.items())))
+    hit = _CACHE.get(key)
+    if hit is not None:
+        _CACHE.move_to_end(key)
+        return hit
+    fn = _build(outs, single, args, fns)
+    _CACHE[key] = fn
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return fn
+
+
+# ----------------------------------------------------------------------------------------
+
+
+def _free_symbols_in_order(outs: Iterable[Expr]) -> list[Symbol]:
+    seen: dict[Symbol, None] = {}
+    for e in outs:
+        for node in walk(e):
+            if isinstance(node, Delta):
+                raise ValueError(
+                    f"cannot compile an expression containing the differential d{node.of}"
+                )
+            if isinstance(node, Symbol):
+                seen.setdefault(node, None)
+    return list(seen)
+
+
+def _dims_used(outs: Iterable[Expr]) -> set[sympy.Symbol]:
+    """Dim symbols the generated code needs: in shapes and in constants (``2/n``)."""
+    acc: set[sympy.Symbol] = set()
+    for e in outs:
+        for node in walk(e):
+            for d in node.shape:
+                acc |= d.symbols
+            for value in _constants(node):
+                acc |= value.free_symbols
+    return acc
+
+
+def _constants(node: Expr) -> list[sympy.Expr]:
+    if isinstance(node, Scale):
+        return [node.coef]
+    if isinstance(node, Number):
+        return [node.value]
+    if isinstance(node, Power):
+        return [node.k]
+    return []
+
+
+def _arg_kind(s: Symbol) -> str:
+    r, c = s.shape
+    if r == 1 and c == 1:
+        return "_scalar"
+    if c == 1:
+        return "_column"
+    if r == 1:
+        return "_row"
+    return "_matrix"
+
+
+def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
+           fns: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
+    free = _free_symbols_in_order(outs)
+    if args is None:
+        params = free
+    else:
+        params = list(args)
+        for s in params:
+            if not isinstance(s, Symbol):
+                raise TypeError(f"args must be matcalc symbols, got {s!r}")
+        missing = [s.name for s in free if s not in params]
+        if missing:
+            raise ValueError(f"args is missing the free symbol(s) {', '.join(missing)}")
+    names: dict[str, Symbol] = {}
+    for s in params:
+        other = names.setdefault(s.name, s)
+        if other != s:
+            raise ValueError(
+                f"two different symbols are named {s.name!r} ({fmt_shape(other.shape)} and "
+                f"{fmt_shape(s.shape)}); compiled functions take arguments by name"
+            )
+        if s.name in _RESERVED:
+            raise ValueError(f"symbol name {s.name!r} is reserved in compiled code; rename it")
+    params = list(names.values())
+
+    em = Emitter(set(names) | _RESERVED)
+    dim_syms = sorted({x for s in params for d in s.shape for x in d.symbols}, key=str)
+    dim_names = {d: em.fresh(str(d)) for d in dim_syms}
+    unknown = _dims_used(outs) - set(dim_syms)
+    if unknown:
+        raise ValueError(
+            "cannot infer dim(s) " + ", ".join(sorted(map(str, unknown)))
+            + " from the arguments; pass a symbol of that size in args="
+        )
+
+    impls: dict[str, str] = {}
+    namespace: dict[str, Any] = {"np": np}
+    for e in outs:
+        for node in walk(e):
+            if isinstance(node, Apply) and (node.fn not in FUNCTIONS or node.order):
+                k = impl_key(node.fn, node.order)
+                if k in impls:
+                    continue
+                if k not in fns:
+                    raise KeyError(
+                        f"mc.compile needs an implementation of {k!r}: pass "
+                        f"functions={{{k!r}: ...}}"
+                    )
+                if not node.fn.isidentifier() or keyword.iskeyword(node.fn):
+                    raise ValueError(f"invalid function name {node.fn!r}")
+                var = em.fresh(node.fn + "_prime" * min(node.order, 1)
+                               + (str(node.order) if node.order > 1 else ""))
+                impls[k] = var
+                namespace[var] = fns[k]
+
+    lo = Lowerer(em, dim_names, impls, {s: s.name for s in params})
+    out_codes = [_output(lo, lower(e, lo)) for e in outs]
+    for c in out_codes:
+        if not c.fixed and c.hint is None:
+            c.hint = "out"
+    body, returns = em.render(out_codes)
+
+    lines = [f"def compiled({', '.join(names)}):"]
+    for e in outs:
+        lines.append(f"    # {_one_line(str(e))}  :  {fmt_shape(e.shape)}")
+    prologue = _prologue(params, dim_names)
+    if lo.needs_dtype:
+        arrays = ", ".join([*names, "1.0"])
+        prologue.append(f"{lo.dtype_name} = np.result_type({arrays})")
+    lines += ["    " + ln for ln in prologue + body]
+    ret = returns[0] if single else (", ".join(returns) + ("," if len(returns) == 1 else ""))
+    lines.append(f"    return {ret}")
+
+    used = sorted(h for h in _HELPERS if any(h in ln for ln in lines))
+    header = ["import numpy as np"]
+    if used:
+        header.append(f"from matcalc.runtime import {', '.join(used)}")
+    if impls:
+        header.append("# " + ", ".join(f"{v} = functions[{k!r}]" for k, v in impls.items()))
+    source = "\n".join(header) + "\n\n\n" + "\n".join(lines) + "\n"
+
+    for h in used:
+        namespace[h] = getattr(runtime, h)
+    filename = f"<matcalc-compiled-{next(_counter)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(builtins.compile(source, filename, "exec"), namespace)  # noqa: S102 - our own code
+    fn = namespace["compiled"]
+    fn.source = source
+    fn.args = tuple(names)
+    return fn
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _output(lo: Lowerer, v: Val) -> Code:
+    """An output in the API's form: scalars as scalars, vectors 1-D, never an input alias."""
+    v = densify(lo, v)
+    if v.rows == 1 and v.cols == 1:
+        if v.code.fixed:  # a constant or a scalar argument: a NumPy scalar of the result type
+            return lo.em.op(POSTFIX, lo.dtype().name + ".type(", (v.code, 0), ")")
+        return v.code
+    code = full(lo, v)
+    if code.fixed:
+        code = lo.method(code, ".copy()")
+    if v.rows == 1 or v.cols == 1:
+        code = lo.method(code, ".reshape(-1)")
+    return code
+
+
+def _prologue(params: list[Symbol], dim_names: dict[sympy.Symbol, str]) -> list[str]:
+    """Argument coercion and the dim bindings/checks, as source lines."""
+    lines = []
+    for s in params:
+        lines.append(f"{s.name} = {_arg_kind(s)}({s.name}, {s.name!r}, {fmt_shape(s.shape)!r})")
+    bound: dict[sympy.Symbol, str] = {}  # dim → the argument that fixed it
+    pending: list[tuple[Symbol, int, Dim]] = []
+    for s in params:
+        kind = _arg_kind(s)
+        axes = {"_scalar": (), "_column": (0,), "_row": (1,), "_matrix": (0, 1)}[kind]
+        fresh = [ax for ax in axes if s.shape[ax].expr.is_Symbol
+                 and s.shape[ax].expr not in bound]
+        if len(fresh) == 2 and s.shape[0] != s.shape[1]:
+            r, c = (dim_names[s.shape[ax].expr] for ax in (0, 1))
+            lines.append(f"{r}, {c} = {s.name}.shape")
+            for ax in (0, 1):
+                bound[s.shape[ax].expr] = s.name
+            continue
+        for ax in axes:
+            d = s.shape[ax].expr
+            if d.is_Symbol and d not in bound:
+                lines.append(f"{dim_names[d]} = {s.name}.shape[{ax}]")
+                bound[d] = s.name
+            else:
+                pending.append((s, ax, s.shape[ax]))
+    for s, ax, d in pending:
+        if not d.symbols <= set(bound):
+            raise ValueError(f"cannot infer the dims of {d} for argument {s.name}")
+        want = _dim_text(d.expr, dim_names)
+        src = ", ".join(sorted({bound[x] for x in d.symbols})) or "the expression"
+        lines.append(
+            f"if {s.name}.shape[{ax}] != {want}: "
+            f"_mismatch({s.name!r}, {ax}, {str(d)!r}, {s.name}.shape[{ax}], {want}, {src!r})"
+        )
+    return lines
+
+
+def _dim_text(expr: sympy.Expr, dim_names: dict[sympy.Symbol, str]) -> str:
+    if expr.is_Integer:
+        return str(int(expr))
+    if expr.is_Symbol:
+        return dim_names[expr]
+    return "(" + str(sympy.pycode(expr.xreplace(
+        {s: sympy.Symbol(dim_names[s]) for s in expr.free_symbols}))) + ")"
+
+

@@ -1,0 +1,124 @@
+"""Straight-line NumPy code as data: hash-consed statements, rendered with minimal parentheses.
+
+Lowering (:mod:`matcalc.lower`) builds :class:`Code` values; identical computations are the
+same object (common-subexpression elimination by construction, across every output). After
+lowering, :meth:`Emitter.render` keeps only what the outputs reach, inlines values used once
+into their single consumer (so NumPy frees their temporaries at once, as hand-written code
+does) and names the rest.
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Union
+
+# Python operator precedence, loosest first: what a value needs around it in a slot.
+ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
+
+Part = Union[str, tuple["Code", int]]
+
+
+class Code:
+    """One NumPy-level value: an argument/literal (``fixed``) or a computation of parts."""
+
+    __slots__ = ("parts", "prec", "fixed", "hint", "name", "transpose_of", "neg_of", "scale_of",
+                 "uses")
+
+    def __init__(self, parts: tuple[Part, ...], prec: int, fixed: bool = False) -> None:
+        self.parts = parts
+        self.prec = prec
+        self.fixed = fixed
+        self.hint: str | None = None  # preferred variable name (from a Let)
+        self.name: str | None = parts[0] if fixed else None  # type: ignore[assignment]
+        self.transpose_of: Code | None = None  # set for ``x.T`` so rules can see through it
+        self.neg_of: Code | None = None  # set for ``-x`` so sums print as ``a - x``
+        # set for ``c * x`` (c a list of scalars) so products can move c to a smaller factor
+        self.scale_of: tuple[list, Code] | None = None
+        self.uses = 0
+
+    def deps(self) -> list[Code]:
+        return [p[0] for p in self.parts if isinstance(p, tuple)]
+
+    def __repr__(self) -> str:
+        return f"<Code {self.name or self.parts}>"
+
+
+class Emitter:
+    """Creates :class:`Code` values, sharing structurally equal ones, and renders them."""
+
+    def __init__(self, reserved: set[str]) -> None:
+        self._memo: dict[tuple, Code] = {}
+        self._order: list[Code] = []
+        self._taken = set(reserved)
+
+    def atom(self, text: str) -> Code:
+        """An argument, dim or literal: rendered as is, never assigned."""
+        key = ("atom", text)
+        code = self._memo.get(key)
+        if code is None:
+            code = self._memo[key] = Code((text,), ATOM if _is_atom(text) else MUL, fixed=True)
+        return code
+
+    def op(self, prec: int, *parts: Part) -> Code:
+        """A computation; ``parts`` are text and ``(code, slot_precedence)`` pairs."""
+        key = (prec, tuple(p if isinstance(p, str) else (id(p[0]), p[1]) for p in parts))
+        code = self._memo.get(key)
+        if code is None:
+            code = self._memo[key] = Code(tuple(parts), prec)
+            self._order.append(code)
+        return code
+
+    def fresh(self, base: str) -> str:
+        """A variable name not used by arguments, dims, helpers or other temporaries."""
+        if not base.isidentifier() or keyword.iskeyword(base):
+            base = "t"
+        name, i = base, 1
+        if base == "t":
+            name = "t1"
+        while name in self._taken:
+            i += 1
+            name = f"{base}{i}" if base == "t" else f"{base}_{i}"
+        self._taken.add(name)
+        return name
+
+    def render(self, outputs: list[Code]) -> tuple[list[str], list[str]]:
+        """Statements (``name = expr``) and the rendered outputs, dead code dropped."""
+        live: set[int] = set()
+        stack = list(outputs)
+        while stack:
+            c = stack.pop()
+            if id(c) in live:
+                continue
+            live.add(id(c))
+            stack.extend(c.deps())
+        order = [c for c in self._order if id(c) in live]
+        for c in order:
+            c.uses = 0
+        for c in order:
+            for d in c.deps():
+                d.uses += 1
+        for c in outputs:
+            c.uses += 2  # an output is always a named variable
+        lines = []
+        for c in order:
+            if c.uses > 1 or c.hint:
+                c.name = self.fresh(c.hint or "t")
+                lines.append(f"{c.name} = {self._text(c)}")
+        return lines, [self.ref(c, 0) for c in outputs]
+
+    def ref(self, c: Code, slot: int) -> str:
+        """How ``c`` appears in a slot that needs precedence at least ``slot``."""
+        if c.name is not None:
+            prec = c.prec if c.fixed else ATOM
+            return f"({c.name})" if prec < slot else c.name
+        text = self._text(c)
+        # a @ b inside a product is parenthesized for the reader (Python would not need it)
+        matmul = c.prec == MUL and len(c.parts) == 3 and c.parts[1] == " @ "
+        return f"({text})" if c.prec < slot or (matmul and slot >= MUL) else text
+
+    def _text(self, c: Code) -> str:
+        return "".join(p if isinstance(p, str) else self.ref(*p) for p in c.parts)
+
+
+def _is_atom(text: str) -> bool:
+    return text.isidentifier() or (text.replace(".", "", 1).isdigit())

@@ -1,0 +1,692 @@
+"""Lowering: matcalc expressions to NumPy computations, without materializing waste.
+
+One ``singledispatch`` rule per node type turns an expression into a :class:`Val`, a
+*structured* value: a dense array that may be stored broadcast (``b 1ᵀ`` is stored as the
+column ``b``; ``c 1 1ᵀ`` as the scalar ``c``), or a scaled identity, a diagonal ``Diag(v)``
+(stored as ``v``), a lazy Kronecker product or a commutation matrix. Rules combine
+structured values by the identities in their docstrings, so a dense Diag, Kronecker, identity
+or ones matrix is built only when the result itself is one (:func:`densify`).
+
+Matrix products are lowered as chains (:mod:`matcalc.chain`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sympy
+
+from .dims import ONE, Dim
+from .emit import ADD, ATOM, MUL, POSTFIX, POW, UNARY, Code, Emitter
+from .functions import FUNCTIONS
+from .nodes import (
+    Add,
+    Apply,
+    Commutation,
+    Delta,
+    Det,
+    Diag,
+    DiagPart,
+    Expr,
+    Frob,
+    Hadamard,
+    Identity,
+    Inverse,
+    Kron,
+    Let,
+    LogDet,
+    MatMul,
+    Norm,
+    Number,
+    Ones,
+    Power,
+    ScalarMul,
+    Scale,
+    Sum,
+    Symbol,
+    Trace,
+    Transpose,
+    Unvec,
+    Vec,
+    Zero,
+)
+
+__all__ = ["Val", "Lowerer", "lower", "densify", "LOWERINGS"]
+
+
+@dataclass(frozen=True)
+class Val:
+    """A lowered value of logical shape ``rows × cols``.
+
+    ``kind`` is ``"dense"`` (``code`` holds the stored array; ``br``/``bc`` say the stored
+    extent along rows/columns is 1 and broadcasts; both set means a scalar, and then
+    ``const`` may hold its exact value), ``"eye"`` (``scale`` times the identity; ``code``
+    is the scale or None), ``"diag"`` (``Diag(v)``, ``code`` stores v as a column),
+    ``"kron"`` (``args`` = the two factor Vals) or ``"comm"`` (the commutation matrix,
+    ``args`` = (m, n) dims).
+    """
+
+    kind: str
+    rows: Dim
+    cols: Dim
+    code: Code | None = None
+    br: bool = False
+    bc: bool = False
+    const: Any = None
+    args: tuple = ()
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.kind == "dense" and self.br and self.bc
+
+    @property
+    def is_zero(self) -> bool:
+        return self.const is not None and self.const == 0
+
+
+class Lowerer:
+    """Lowering state shared by every output of one compilation (so work is shared)."""
+
+    def __init__(self, em: Emitter, dim_names: dict[sympy.Symbol, str],
+                 functions: dict[str, str], arg_names: dict[Symbol, str]) -> None:
+        self.em = em
+        self.dim_names = dim_names
+        self.functions = functions  # implementation key → variable holding it
+        self.arg_names = arg_names
+        self.memo: dict[Expr, Val] = {}
+        self.needs_dtype = False
+        self.dtype_name = em.fresh("dtype")
+        self.helpers: set[str] = set()
+
+    # --- small builders -------------------------------------------------------------
+    def num(self, value: Any) -> Code:
+        """A constant (possibly involving dims, ``2/n``) as Python source."""
+        value = sympy.sympify(value)
+        if value.is_Integer:
+            return self.em.atom(str(int(value)))
+        if not value.free_symbols:
+            if value.is_Rational:
+                return self.em.atom(repr(float(value)))
+            return self.em.atom(repr(float(value)))
+        num, den = sympy.fraction(sympy.factor_terms(value))
+        text = self._prod(num)
+        if den != 1:
+            d = self._prod(den)
+            text = f"{text} / ({d})" if "*" in d or "+" in d else f"{text} / {d}"
+        return self.em.atom(text)
+
+    def _prod(self, e: sympy.Expr) -> str:
+        if e.is_Integer:
+            return str(int(e))
+        if e.is_Symbol:
+            return self.dim_names[e]
+        if e.is_Pow and e.exp.is_Integer and e.exp > 0:
+            return " * ".join([self._prod(e.base)] * int(e.exp))
+        if e.is_Mul:
+            return " * ".join(self._prod(a) for a in e.args)
+        # anything else (sums of dims, fractional powers): Python's own printer, dims renamed
+        return str(sympy.pycode(e.xreplace({s: sympy.Symbol(self.dim_names[s])
+                                            for s in e.free_symbols})))
+
+    def dim(self, d: Dim) -> Code:
+        return self.num(d.expr)
+
+    def dtype(self) -> Code:
+        self.needs_dtype = True
+        return self.em.atom(self.dtype_name)
+
+    def helper(self, name: str) -> str:
+        self.helpers.add(name)
+        return name
+
+    def call(self, fn: str, *args: Code | str, prec: int = POSTFIX) -> Code:
+        parts: list = [f"{fn}("]
+        for i, a in enumerate(args):
+            if i:
+                parts.append(", ")
+            parts.append(a if isinstance(a, str) else (a, 0))
+        parts.append(")")
+        return self.em.op(prec, *parts)
+
+    def method(self, x: Code, text: str) -> Code:
+        return self.em.op(POSTFIX, (x, POSTFIX), text)
+
+    def binop(self, op: str, prec: int, *xs: Code) -> Code:
+        parts: list = [(xs[0], prec)]
+        for x in xs[1:]:
+            parts += [f" {op} ", (x, prec + 1)]
+        return self.em.op(prec, *parts)
+
+    def transpose_code(self, x: Code) -> Code:
+        if x.transpose_of is not None:
+            return x.transpose_of
+        t = self.method(x, ".T")
+        t.transpose_of = x
+        return t
+
+    # --- value constructors -----------------------------------------------------------
+    def const(self, value: Any, rows: Dim, cols: Dim) -> Val:
+        value = sympy.sympify(value)
+        return Val("dense", rows, cols, self.num(value), True, True, value)
+
+    def dense(self, code: Code, rows: Dim, cols: Dim, br: bool = False, bc: bool = False) -> Val:
+        return Val("dense", rows, cols, code, br or rows == 1, bc or cols == 1)
+
+    def scale(self, factors: list[Any], v: Val) -> Val:
+        """``c₁ c₂ ⋯ v`` for constants (SymPy) and scalar codes in ``factors``."""
+        coef = sympy.Integer(1)
+        codes: list[Code] = []
+        for f in factors:
+            if isinstance(f, Code):
+                codes.append(f)
+            else:
+                coef *= sympy.sympify(f)
+        if coef == 0 or v.is_zero:
+            return self.const(0, v.rows, v.cols)
+        if not codes and coef == 1:
+            return v
+        if v.kind == "dense" and v.const is not None and not codes:
+            return self.const(coef * v.const, v.rows, v.cols)
+        if v.kind == "eye":
+            s = [v.code] if v.code is not None else []
+            return replace(v, code=self.scalar_product(coef, codes + s))
+        if v.kind == "diag":
+            return replace(v, code=self._scaled(coef, codes, v.code))
+        if v.kind == "kron":
+            return replace(v, args=(self.scale(factors, v.args[0]), v.args[1]))
+        if v.kind == "comm":
+            v = densify(self, v)
+        if v.const == 1:
+            return replace(v, code=self.scalar_product(coef, codes), const=None)
+        return replace(v, code=self._scaled(coef, codes, v.code), const=None)
+
+    def scalar_product(self, coef: Any, codes: list[Code]) -> Code:
+        if not codes:
+            return self.num(coef)
+        return self._scaled(coef, codes[:-1], codes[-1])
+
+    def _scaled(self, coef: Any, codes: list[Code], x: Code) -> Code:
+        if x.scale_of is not None:  # c (d x) = (c d) x
+            inner, x = x.scale_of
+            coef *= sympy.Mul(*[f for f in inner if not isinstance(f, Code)])
+            codes = [f for f in inner if isinstance(f, Code)] + codes
+        if coef == -1 and not codes:
+            c = self.em.op(UNARY, "-", (x, UNARY))
+            c.neg_of = x
+        else:
+            xs = ([] if coef == 1 else [self.num(coef)]) + codes + [x]
+            if len(xs) == 1:
+                return x
+            c = self.binop("*", MUL, *xs)
+        c.scale_of = ([coef, *codes], x)
+        return c
+
+
+def _named(v: Val, name: str) -> Val:
+    if v.code is not None and not v.code.fixed and v.code.hint is None:
+        v.code.hint = name
+    return v
+
+
+# ----------------------------------------------------------------------------------------
+# Densify: build a structured value as an array, only where the result needs it
+# ----------------------------------------------------------------------------------------
+
+
+def densify(lo: Lowerer, v: Val) -> Val:
+    """``v`` as a dense (possibly broadcast-stored) array."""
+    if v.kind == "dense":
+        return v
+    if v.kind == "eye":
+        eye = lo.call("np.eye", lo.dim(v.rows), "dtype=" + lo.dtype().name)
+        return lo.scale([v.code] if v.code is not None else [], lo.dense(eye, v.rows, v.cols))
+    if v.kind == "diag":
+        return lo.dense(lo.call("np.diagflat", v.code), v.rows, v.cols)
+    if v.kind == "kron":
+        a, b = (full(lo, densify(lo, x)) for x in v.args)
+        return lo.dense(lo.call("np.kron", a, b), v.rows, v.cols)
+    m, n = v.args
+    k = lo.call(lo.helper("_commutation"), lo.dim(m), lo.dim(n), lo.dtype())
+    return lo.dense(k, v.rows, v.cols)
+
+
+def full(lo: Lowerer, v: Val) -> Code:
+    """The code of a dense value with every stored extent equal to its logical one."""
+    v = densify(lo, v)
+    if (v.br and v.rows != 1) or (v.bc and v.cols != 1):
+        shape = lo.em.op(ATOM, "(", (lo.dim(v.rows), 0), ", ", (lo.dim(v.cols), 0), ")")
+        b = lo.call("np.broadcast_to", v.code, shape)
+        return lo.method(b, f".astype({lo.dtype().name})")
+    return v.code
+
+
+# ----------------------------------------------------------------------------------------
+# One rule per node type
+# ----------------------------------------------------------------------------------------
+
+
+@functools.singledispatch
+def lower_node(e: Expr, lo: Lowerer) -> Val:
+    raise TypeError(f"no NumPy lowering for {type(e).__name__}")
+
+
+def lower(e: Expr, lo: Lowerer) -> Val:
+    """The lowered value of ``e``; structurally equal subtrees are lowered once."""
+    v = lo.memo.get(e)
+    if v is None:
+        v = lo.memo[e] = lower_node(e, lo)
+        assert (v.rows, v.cols) == e.shape, f"lowering changed the shape of {e}"
+    return v
+
+
+@lower_node.register
+def _symbol(e: Symbol, lo: Lowerer) -> Val:
+    """An argument, already coerced to float and to 2-D (vectors) or a scalar."""
+    return lo.dense(lo.em.atom(lo.arg_names[e]), *e.shape)
+
+
+@lower_node.register
+def _number(e: Number, lo: Lowerer) -> Val:
+    return lo.const(e.value, ONE, ONE)
+
+
+@lower_node.register
+def _ones(e: Ones, lo: Lowerer) -> Val:
+    """1 is stored as the scalar 1 and broadcast: it never becomes an array."""
+    return lo.const(1, *e.shape)
+
+
+@lower_node.register
+def _zero(e: Zero, lo: Lowerer) -> Val:
+    return lo.const(0, *e.shape)
+
+
+@lower_node.register
+def _identity(e: Identity, lo: Lowerer) -> Val:
+    return Val("eye", e.n, e.n)
+
+
+@lower_node.register
+def _commutation(e: Commutation, lo: Lowerer) -> Val:
+    return Val("comm", *e.shape, args=(e.m, e.n))
+
+
+@lower_node.register
+def _delta(e: Delta, lo: Lowerer) -> Val:
+    raise ValueError(f"cannot compile the differential d{e.of}: compile a gradient instead")
+
+
+@lower_node.register
+def _let(e: Let, lo: Lowerer) -> Val:
+    """A named intermediate is expanded once and its variable carries the name."""
+    return _named(lower(e.expr, lo), e.name)
+
+
+@lower_node.register
+def _add(e: Add, lo: Lowerer) -> Val:
+    """Sum of terms; broadcast-stored terms add by NumPy broadcasting, constants fold."""
+    terms = [lower(t, lo) for t in e.terms]
+    terms = [t for t in terms if not t.is_zero]
+    if not terms:
+        return lo.const(0, *e.shape)
+    if all(t.kind in ("eye", "diag") or (t.is_scalar and t.rows == 1) for t in terms):
+        if all(t.kind == "eye" for t in terms):  # s₁I + s₂I = (s₁ + s₂)I
+            s = [t.code or lo.num(1) for t in terms]
+            return Val("eye", *e.shape, code=lo.binop("+", ADD, *s) if len(s) > 1 else s[0])
+    if all(t.kind in ("eye", "diag") for t in terms):  # Diag(u) + Diag(v) = Diag(u + v)
+        vs = [t.code if t.kind == "diag" else (t.code or lo.num(1)) for t in terms]
+        return Val("diag", *e.shape, code=lo.binop("+", ADD, *vs))
+    terms = [densify(lo, t) for t in terms]
+    consts = [t.const for t in terms if t.const is not None]
+    rest = [t for t in terms if t.const is None]
+    if consts:
+        total = sympy.Add(*consts)
+        if total != 0 or not rest:
+            rest.append(lo.const(total, *e.shape))
+    if len(rest) == 1:
+        return replace(rest[0], rows=e.shape[0], cols=e.shape[1])
+    parts: list = [(rest[0].code, ADD)]
+    for t in rest[1:]:
+        if t.code.neg_of is not None:  # a + (-b) reads as a - b
+            parts += [" - ", (t.code.neg_of, MUL)]
+        else:
+            parts += [" + ", (t.code, MUL)]
+    code = lo.em.op(ADD, *parts)
+    return Val("dense", *e.shape, code, all(t.br for t in rest), all(t.bc for t in rest))
+
+
+@lower_node.register
+def _scale(e: Scale, lo: Lowerer) -> Val:
+    """``c X`` with c a constant (possibly involving dims, computed from the sizes)."""
+    return lo.scale([e.coef], lower(e.x, lo))
+
+
+@lower_node.register
+def _scalar_mul(e: ScalarMul, lo: Lowerer) -> Val:
+    """``s X`` with s 1×1: a constant s folds, otherwise NumPy broadcasts the scalar."""
+    s = lower(e.s, lo)
+    return lo.scale([s.const if s.const is not None else s.code], lower(e.x, lo))
+
+
+@lower_node.register
+def _matmul(e: MatMul, lo: Lowerer) -> Val:
+    """A chain: ones become sums, Diag scales rows/columns, the rest is ordered by cost."""
+    from .chain import chain
+
+    return chain(lo, [lower(f, lo) for f in e.factors])
+
+
+@lower_node.register
+def _transpose(e: Transpose, lo: Lowerer) -> Val:
+    """``Xᵀ`` is a view (``x.T``); (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ; K(m,n)ᵀ = K(n,m); Diag and I symmetric."""
+    return transpose(lo, lower(e.x, lo))
+
+
+def transpose(lo: Lowerer, v: Val) -> Val:
+    if v.kind in ("eye", "diag"):
+        return v
+    if v.kind == "kron":
+        a, b = v.args
+        return Val("kron", v.cols, v.rows, args=(transpose(lo, a), transpose(lo, b)))
+    if v.kind == "comm":
+        return Val("comm", v.cols, v.rows, args=(v.args[1], v.args[0]))
+    if v.is_scalar:
+        return replace(v, rows=v.cols, cols=v.rows)
+    return Val("dense", v.cols, v.rows, lo.transpose_code(v.code), v.bc, v.br)
+
+
+@lower_node.register
+def _hadamard(e: Hadamard, lo: Lowerer) -> Val:
+    """Elementwise product; ones factors vanish, constants fold, zeros short-circuit."""
+    vs = [lower(f, lo) for f in e.factors]
+    if any(v.is_zero for v in vs):
+        return lo.const(0, *e.shape)
+    vs = [densify(lo, v) for v in vs]
+    coef = sympy.Mul(*[v.const for v in vs if v.const is not None])
+    rest = [v for v in vs if v.const is None]
+    if not rest:
+        return lo.const(coef, *e.shape)
+    code = lo.binop("*", MUL, *[v.code for v in rest]) if len(rest) > 1 else rest[0].code
+    out = Val("dense", *e.shape, code, all(v.br for v in rest), all(v.bc for v in rest))
+    return lo.scale([coef], out)
+
+
+@lower_node.register
+def _power(e: Power, lo: Lowerer) -> Val:
+    """Elementwise power: x², 1/x and √x get their cheap NumPy forms."""
+    v = densify(lo, lower(e.x, lo))
+    k = e.k
+    if v.const is not None:
+        return lo.const(v.const ** k, *e.shape)
+    if k == 1:
+        return v
+    if k == -1:
+        code = lo.em.op(MUL, "1 / ", (v.code, MUL + 1))
+    elif k == sympy.Rational(1, 2):
+        code = lo.call("np.sqrt", v.code)
+    elif k == sympy.Rational(-1, 2):
+        code = lo.em.op(MUL, "1 / ", (lo.call("np.sqrt", v.code), MUL + 1))
+    else:
+        code = lo.em.op(POW, (v.code, POW + 1), " ** ", (lo.num(k), POW))
+    return replace(v, code=code)
+
+
+@lower_node.register
+def _apply(e: Apply, lo: Lowerer) -> Val:
+    """``f(X)`` elementwise: a built-in's NumPy template or a user implementation."""
+    v = densify(lo, lower(e.x, lo))
+    spec = FUNCTIONS.get(e.fn)
+    if spec is not None and e.order == 0:
+        head, _, tail = spec.numpy.partition("{0}")
+        if head.startswith("_"):
+            lo.helper(head[:-1])
+        code = lo.em.op(POSTFIX, head, (v.code, 0), tail)
+    else:
+        code = lo.call(lo.functions[impl_key(e.fn, e.order)], v.code)
+    return Val("dense", *e.shape, code, v.br, v.bc)
+
+
+def impl_key(fn: str, order: int) -> str:
+    """The ``functions=`` key of the order-th derivative: ``sigma``, ``sigma'``, ``sigma''``."""
+    return fn + "'" * order
+
+
+@lower_node.register
+def _diag(e: Diag, lo: Lowerer) -> Val:
+    """Diag(v) is kept as v; Diag(c 1) = c I."""
+    v = densify(lo, lower(e.v, lo))
+    if v.br:
+        return Val("eye", *e.shape, code=None if v.const == 1 else v.code)
+    return Val("diag", *e.shape, code=v.code)
+
+
+@lower_node.register
+def _diag_part(e: DiagPart, lo: Lowerer) -> Val:
+    """diag(AB)ᵢ = Σⱼ Aᵢⱼ Bⱼᵢ without forming AB; diag(Diag(v)) = v; diag(cI) = c 1."""
+    x = e.x
+    if isinstance(x, MatMul):
+        from .chain import chain
+
+        a = densify(lo, lower(x.factors[0], lo))
+        b = densify(lo, chain(lo, [lower(f, lo) for f in x.factors[1:]]))
+        code = lo.call('np.einsum', '"ij,ji->i"', full(lo, a), full(lo, b))
+        return lo.dense(lo.em.op(POSTFIX, (code, POSTFIX), "[:, None]"), *e.shape)
+    return diag_part(lo, lower(x, lo))
+
+
+def diag_part(lo: Lowerer, v: Val) -> Val:
+    """diag of a lowered square value, as a column."""
+    n = v.rows
+    if v.kind == "eye":
+        return lo.scale([v.code] if v.code is not None else [], lo.const(1, n, ONE))
+    if v.kind == "diag":
+        return lo.dense(v.code, n, ONE)
+    v = densify(lo, v)
+    if v.br and v.bc:
+        return replace(v, cols=ONE)
+    if v.bc:  # diag(b 1ᵀ) = b
+        return lo.dense(v.code, n, ONE)
+    if v.br:  # diag(1 r) = rᵀ
+        return lo.dense(lo.transpose_code(v.code), n, ONE)
+    diag = lo.call("np.diagonal", v.code)
+    return lo.dense(lo.em.op(POSTFIX, (diag, POSTFIX), "[:, None]"), n, ONE)
+
+
+@lower_node.register
+def _vec(e: Vec, lo: Lowerer) -> Val:
+    """vec stacks columns: a column-major reshape; vec(c 1) = c 1."""
+    v = densify(lo, lower(e.x, lo))
+    if v.br and v.bc:
+        return replace(v, rows=e.shape[0], cols=e.shape[1])
+    code = lo.method(full(lo, v), '.reshape(-1, 1, order="F")')
+    return lo.dense(code, *e.shape)
+
+
+@lower_node.register
+def _unvec(e: Unvec, lo: Lowerer) -> Val:
+    """The inverse of vec: a column-major reshape."""
+    v = densify(lo, lower(e.v, lo))
+    if v.br and v.bc:
+        return replace(v, rows=e.shape[0], cols=e.shape[1])
+    shape = lo.em.op(ATOM, "(", (lo.dim(e.rows), 0), ", ", (lo.dim(e.cols), 0), ")")
+    code = lo.em.op(POSTFIX, (full(lo, v), POSTFIX), ".reshape(", (shape, 0), ', order="F")')
+    return lo.dense(code, *e.shape)
+
+
+@lower_node.register
+def _kron(e: Kron, lo: Lowerer) -> Val:
+    """A ⊗ B stays lazy; products with it use (A ⊗ B) vec(X) = vec(B X Aᵀ)."""
+    a, b = lower(e.a, lo), lower(e.b, lo)
+    if a.is_zero or b.is_zero:
+        return lo.const(0, *e.shape)
+    if a.kind == "eye" and b.kind == "eye":  # I ⊗ I = I
+        s = [x.code for x in (a, b) if x.code is not None]
+        return Val("eye", *e.shape, code=lo.scalar_product(1, s) if s else None)
+    if a.is_scalar:
+        return lo.scale([a.const if a.const is not None else a.code], b)
+    if b.is_scalar:
+        return lo.scale([b.const if b.const is not None else b.code], a)
+    return Val("kron", *e.shape, args=(a, b))
+
+
+@lower_node.register
+def _trace(e: Trace, lo: Lowerer) -> Val:
+    """tr(AB) = Aᵀ : B, never forming AB (Matrix Cookbook eq. 16)."""
+    x = e.x
+    if isinstance(x, MatMul):
+        from .chain import chain
+
+        a = lower(x.factors[0], lo)
+        b = chain(lo, [lower(f, lo) for f in x.factors[1:]])
+        return frob(lo, transpose(lo, a), b)
+    return trace(lo, lower(x, lo))
+
+
+def trace(lo: Lowerer, v: Val) -> Val:
+    """tr V = I : V; tr(A ⊗ B) = tr A tr B."""
+    if v.kind == "kron":
+        ta, tb = (trace(lo, a) for a in v.args)
+        return lo.scale([ta.const if ta.const is not None else ta.code], tb)
+    return frob(lo, Val("eye", v.rows, v.cols), v)
+
+
+@lower_node.register
+def _frob_node(e: Frob, lo: Lowerer) -> Val:
+    """A : B = Σᵢⱼ Aᵢⱼ Bᵢⱼ."""
+    return frob(lo, lower(e.a, lo), lower(e.b, lo))
+
+
+def frob(lo: Lowerer, a: Val, b: Val) -> Val:
+    """A : B without temporaries: broadcast sides reduce the other side first."""
+    if a.is_zero or b.is_zero:
+        return lo.const(0, ONE, ONE)
+    if b.kind in ("eye", "diag") and a.kind not in ("eye", "diag"):
+        a, b = b, a
+    if a.kind == "eye":  # sI : B = s tr B
+        s = [a.code] if a.code is not None else []
+        if b.kind in ("eye", "diag"):
+            inner = lo.const(a.rows.expr, ONE, ONE) if b.kind == "eye" else lo.dense(
+                lo.method(b.code, ".sum()"), ONE, ONE)
+            s += [b.code] if b.kind == "eye" and b.code is not None else []
+            return lo.scale(s, inner)
+        b = densify(lo, b)
+        if b.br and b.bc:
+            return lo.scale(s + [a.rows.expr], b)
+        return lo.scale(s, lo.dense(lo.call("np.trace", full(lo, b)), ONE, ONE))
+    if a.kind == "diag":  # Diag(v) : B = Σ vᵢ Bᵢᵢ
+        d = diag_part(lo, b)
+        return frob(lo, lo.dense(a.code, a.rows, ONE), d)
+    a, b = densify(lo, a), densify(lo, b)
+    factors: list[Any] = []
+    # an axis stored broadcast on one side is summed out of the other side first
+    for axis, (ba, bb) in enumerate(((a.br, b.br), (a.bc, b.bc))):
+        n = (a.rows, a.cols)[axis]
+        if n == 1:
+            continue
+        if ba and bb:
+            factors.append(n.expr)
+        elif ba:
+            b = _reduce(lo, b, axis)
+        elif bb:
+            a = _reduce(lo, a, axis)
+    if a.const is not None or b.const is not None or (a.is_scalar and b.is_scalar):
+        for v in (a, b):
+            factors.append(v.const if v.const is not None else v.code)
+        return lo.scale(factors, lo.const(1, ONE, ONE))
+    ta, tb = a.code.transpose_of, b.code.transpose_of
+    if ta is not None and tb is not None:  # Aᵀ : Bᵀ = A : B, on contiguous arrays
+        code = lo.call("np.vdot", ta, tb)
+    elif ta is not None:  # Aᵀ : B = Σ Aⱼᵢ Bᵢⱼ; einsum reads the strides, no copy
+        code = lo.call("np.einsum", '"ij,ji->"', ta, b.code)
+    elif tb is not None:
+        code = lo.call("np.einsum", '"ij,ji->"', a.code, tb)
+    else:
+        code = lo.call("np.vdot", a.code, b.code)
+    return lo.scale(factors, lo.dense(code, ONE, ONE))
+
+
+def _reduce(lo: Lowerer, v: Val, axis: int) -> Val:
+    """Sum a dense value along ``axis`` (0: rows, 1: columns), keeping it 2-D."""
+    if (v.br, v.bc)[axis]:
+        n = (v.rows, v.cols)[axis]
+        v = lo.scale([n.expr], v)
+    elif v.is_scalar or (axis == 0 and v.bc) or (axis == 1 and v.br):
+        code = lo.method(v.code, ".sum()")
+        v = Val("dense", v.rows, v.cols, code, v.br, v.bc)
+    else:
+        v = replace(v, code=lo.method(v.code, f".sum({axis}, keepdims=True)"))
+    rows, cols = (ONE, v.cols) if axis == 0 else (v.rows, ONE)
+    return Val("dense", rows, cols, v.code, True if axis == 0 else v.br,
+               True if axis == 1 else v.bc, v.const)
+
+
+@lower_node.register
+def _sum(e: Sum, lo: Lowerer) -> Val:
+    """sum(X) = 1ᵀ X 1: lowered as a chain, so sum(AB) = (1ᵀA)(B1) never forms AB."""
+    from .chain import chain
+
+    x = e.x
+    factors = list(x.factors) if isinstance(x, MatMul) else [x]
+    vals = [lower(f, lo) for f in factors]
+    return chain(lo, [lo.const(1, ONE, x.shape[0])] + vals + [lo.const(1, x.shape[1], ONE)])
+
+
+@lower_node.register
+def _norm(e: Norm, lo: Lowerer) -> Val:
+    """‖X‖_F; a broadcast-stored X scales the norm of what is stored."""
+    v = lower(e.x, lo)
+    if v.kind == "diag":
+        return lo.dense(lo.call("np.linalg.norm", v.code), ONE, ONE)
+    v = densify(lo, v)
+    if v.const is not None:
+        return lo.const(sympy.Abs(v.const) * sympy.sqrt(v.rows.expr * v.cols.expr), ONE, ONE)
+    n = sympy.Integer(1)
+    if v.br:
+        n *= v.rows.expr
+    if v.bc:
+        n *= v.cols.expr
+    code = lo.call("np.abs" if v.is_scalar else "np.linalg.norm", v.code)
+    return lo.scale([] if n == 1 else [sympy.sqrt(n)], lo.dense(code, ONE, ONE))
+
+
+@lower_node.register
+def _inverse(e: Inverse, lo: Lowerer) -> Val:
+    """inv(Diag(v)) = Diag(1/v); (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹; otherwise np.linalg.inv."""
+    return inverse(lo, lower(e.x, lo))
+
+
+def inverse(lo: Lowerer, v: Val) -> Val:
+    if v.kind == "eye":
+        return v if v.code is None else replace(v, code=lo.em.op(MUL, "1 / ", (v.code, MUL + 1)))
+    if v.kind == "diag":
+        return replace(v, code=lo.em.op(MUL, "1 / ", (v.code, MUL + 1)))
+    if v.kind == "kron":
+        a, b = (inverse(lo, x) for x in v.args)
+        return Val("kron", v.rows, v.cols, args=(a, b))
+    return lo.dense(lo.call("np.linalg.inv", full(lo, v)), v.rows, v.cols)
+
+
+@lower_node.register
+def _det(e: Det, lo: Lowerer) -> Val:
+    """det(Diag(v)) = Π vᵢ; otherwise np.linalg.det."""
+    v = lower(e.x, lo)
+    if v.kind == "diag":
+        return lo.dense(lo.call("np.prod", v.code), ONE, ONE)
+    return lo.dense(lo.call("np.linalg.det", full(lo, v)), ONE, ONE)
+
+
+@lower_node.register
+def _logdet(e: LogDet, lo: Lowerer) -> Val:
+    """log|det X| from slogdet (no overflow); for Diag(v), Σ log|vᵢ|."""
+    v = lower(e.x, lo)
+    if v.kind == "diag":
+        s = lo.method(lo.call("np.log", lo.call("np.abs", v.code)), ".sum()")
+        return lo.dense(s, ONE, ONE)
+    sl = lo.call("np.linalg.slogdet", full(lo, v))
+    return lo.dense(lo.em.op(POSTFIX, (sl, POSTFIX), "[1]"), ONE, ONE)
+
+
+LOWERINGS: Callable[..., Any] = lower_node

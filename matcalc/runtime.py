@@ -1,0 +1,148 @@
+"""Run-time helpers that compiled functions call: argument coercion and a few NumPy kernels.
+
+Generated code (see :mod:`matcalc.codegen`) imports these by name, so its ``.source`` stays
+plain NumPy that can be read and run on its own. Everything here is small and allocation-free
+beyond what NumPy itself does; the checks run once per call, so they are kept cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import ShapeError
+
+__all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
+           "_sigmoid", "_commutation"]
+
+
+def _array(x: Any, name: str) -> np.ndarray:
+    """``x`` as a float array: ints and bools are promoted to float64, floats kept."""
+    a = x if type(x) is np.ndarray else np.asarray(x)
+    kind = a.dtype.kind
+    if kind == "f":
+        return a
+    if kind in "biu":
+        return a.astype(np.float64)
+    raise TypeError(f"argument {name}: expected a real numeric array, got dtype {a.dtype}")
+
+
+def _matrix(x: Any, name: str, shape: str) -> np.ndarray:
+    """A matrix argument: must be 2-D."""
+    a = _array(x, name)
+    if a.ndim != 2:
+        raise ShapeError(f"argument {name} ({shape}) must be a 2-D array, got shape {a.shape}")
+    return a
+
+
+def _column(x: Any, name: str, shape: str) -> np.ndarray:
+    """A column-vector argument: ``(n,)`` or ``(n, 1)``, used internally as ``(n, 1)``."""
+    a = _array(x, name)
+    if a.ndim == 1:
+        return a.reshape(-1, 1)
+    if a.ndim != 2 or a.shape[1] != 1:
+        raise ShapeError(
+            f"argument {name} ({shape}) must be a vector of shape (n,) or (n, 1), "
+            f"got shape {a.shape}"
+        )
+    return a
+
+
+def _row(x: Any, name: str, shape: str) -> np.ndarray:
+    """A row-vector argument: ``(n,)`` or ``(1, n)``, used internally as ``(1, n)``."""
+    a = _array(x, name)
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    if a.ndim != 2 or a.shape[0] != 1:
+        raise ShapeError(
+            f"argument {name} ({shape}) must be a row vector of shape (n,) or (1, n), "
+            f"got shape {a.shape}"
+        )
+    return a
+
+
+def _scalar(x: Any, name: str, shape: str = "1×1") -> Any:
+    """A scalar argument: a number, a 0-d array or a one-element array.
+
+    Python numbers stay Python numbers so that they do not widen float32 arrays
+    (NumPy treats them as "weak" scalars).
+    """
+    if type(x) is float:
+        return x
+    if isinstance(x, (int, bool)) and not isinstance(x, np.generic):
+        return float(x)
+    a = _array(x, name)
+    if a.size != 1 or a.ndim > 2:
+        raise ShapeError(f"argument {name} is a scalar, got an array of shape {a.shape}")
+    return a.reshape(())[()]
+
+
+def _mismatch(name: str, axis: int, dim: str, got: int, want: int, source: str) -> None:
+    """Raise the ShapeError for an argument whose size contradicts an earlier one."""
+    where = "rows" if axis == 0 else "columns"
+    raise ShapeError(
+        f"argument {name} has {got} {where}, but {dim} = {want} from {source}"
+    )
+
+
+def _dot3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``a @ b @ c`` in the cheaper association, decided from the sizes of this call."""
+    p, q = a.shape
+    r, s = b.shape[1], c.shape[1]
+    # multiply-adds: (ab)c costs pqr + prs, a(bc) costs qrs + pqs
+    if p * q * r + p * r * s <= q * r * s + p * q * s:
+        return (a @ b) @ c
+    return a @ (b @ c)
+
+
+_CHAIN_PLANS: dict[tuple[tuple[int, ...], ...], Any] = {}
+
+
+def _plan(dims: tuple[int, ...]) -> Any:
+    """The cheapest parenthesization of a chain with sizes ``dims`` (textbook O(k³) DP)."""
+    k = len(dims) - 1
+    cost = [[0] * k for _ in range(k)]
+    split = [[0] * k for _ in range(k)]
+    for length in range(1, k):
+        for i in range(k - length):
+            j = i + length
+            cost[i][j] = -1
+            for s in range(i, j):
+                c = cost[i][s] + cost[s + 1][j] + dims[i] * dims[s + 1] * dims[j + 1]
+                if cost[i][j] < 0 or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, s
+
+    def tree(i: int, j: int) -> Any:
+        return i if i == j else (tree(i, split[i][j]), tree(split[i][j] + 1, j))
+
+    return tree(0, k - 1)
+
+
+def _chain(*arrays: np.ndarray) -> np.ndarray:
+    """A product of four or more matrices, ordered by cost; the plan is cached per shapes."""
+    dims = tuple(a.shape[0] for a in arrays) + (arrays[-1].shape[1],)
+    plan = _CHAIN_PLANS.get(dims)
+    if plan is None:
+        plan = _CHAIN_PLANS[dims] = _plan(dims)
+
+    def run(node: Any) -> np.ndarray:
+        return arrays[node] if isinstance(node, int) else run(node[0]) @ run(node[1])
+
+    return run(plan)
+
+
+def _sigmoid(x: Any) -> Any:
+    """The logistic function, stable for large |x|: exp is only taken of −|x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _commutation(m: int, n: int, dtype: Any) -> np.ndarray:
+    """The mn×mn commutation matrix K with vec(Xᵀ) = K vec(X) for X m×n."""
+    k = np.zeros((m * n, m * n), dtype=dtype)
+    i = np.arange(m * n)
+    # vec(X)[j*m + r] = X[r, j] goes to vec(Xᵀ)[r*n + j]
+    r, j = i % m, i // m
+    k[r * n + j, i] = 1
+    return k
