@@ -23,7 +23,7 @@ from .dims import fmt_shape
 from .errors import ParseError, ShapeError
 from .nodes import Apply, Expr, Number, Power, Scale, Symbol, is_scalar_shape, walk
 from .numeric import evaluate, numeric_grad, random_point
-from .sympy_bridge import compare_exact, resolve_dims, sympy_grad, to_sympy
+from .sympy_bridge import compare_exact, dim_value, resolve_dims, sympy_grad, to_sympy
 
 __all__ = ["verify", "VerifyReport"]
 
@@ -62,6 +62,7 @@ class VerifyReport:
     claimed: Expr | None
     factor: sympy.Expr | None = None
     parts: list[VerifyReport] = field(default_factory=list)
+    text: str | None = None  # the claim as given, when it was text
     _expected: Any = field(default=None, repr=False)
 
     def __bool__(self) -> bool:
@@ -85,7 +86,7 @@ class VerifyReport:
         mark = "correct" if self.ok else "WRONG"
         var = self.x.name if self.x is not None else "?"
         lines = [f"verify ∂f/∂{var} for f = {self.f}: {mark}",
-                 f"  claimed: {self.claimed}"]
+                 f"  claimed: {self.claimed if self.claimed is not None else repr(self.text)}"]
         if self.expected is not None:
             lines.append(f"  true:    {self.expected}")
         lines.append("  " + self.message.replace("\n", "\n  "))
@@ -101,8 +102,7 @@ class VerifyReport:
     def latex(self) -> str:
         """Claimed and true gradient side by side, with the verdict, as math-mode LaTeX."""
         try:
-            from .latex import latex as tex
-            from .latex import latex_name
+            tex, latex_name = _latex_printer()
         except ImportError:  # pragma: no cover - the LaTeX printer ships with matcalc
             def tex(e: Expr) -> str:
                 return r"\text{" + _tex_text(str(e)) + "}"
@@ -118,6 +118,18 @@ class VerifyReport:
         return (r"\begin{array}{c|c} \text{claimed } " + head + r" & \text{true } " + head
                 + r" \\ \hline " + claimed + " & " + true + r" \\ \multicolumn{2}{c}{\text{"
                 + verdict + r"}} \end{array}")
+
+
+def _latex_printer() -> tuple[Any, Any]:
+    """(mc.latex, latex_name), reached through the package: a submodule named like the
+    function it exports may have shadowed the function on the package (``import
+    matcalc.latex`` binds ``matcalc.latex`` to the module)."""
+    import importlib
+
+    from . import latex as tex
+
+    mod = importlib.import_module("matcalc.latex")
+    return (tex if callable(tex) else mod.latex), mod.latex_name
 
 
 def _tex_text(s: str) -> str:
@@ -186,9 +198,12 @@ def _samples(f: Expr, x: Symbol, c: Expr, assignments: list[dict[str, int]],
         for _ in range(2):
             try:
                 point = random_point([f, c, x], d, rng)
-            except ValueError:  # the claim alone may be undefined everywhere we look
+            except ValueError:
+                # The claim may be undefined wherever we look: draw for f, and plain
+                # normal values for symbols only the claim has; its value will show nan.
                 point = random_point([f, x], d, rng)
-                point.update(random_point([c], d, rng))
+                for s in c.free_symbols - set(point):
+                    point[s] = rng.standard_normal((dim_value(s.rows, d), dim_value(s.cols, d)))
             with np.errstate(all="ignore"):
                 cv = evaluate(c, point, d)
             out.append(_Sample(d, point, cv, numeric_grad(f, x, point, d)))
@@ -357,13 +372,14 @@ def _counterexample(samples: list[_Sample], mismatches: list | None,
 
 
 def _parse_claim(text: str, f: Expr, x: Symbol) -> Expr:
-    import importlib
-
     try:
-        parse = importlib.import_module("matcalc.parse").parse
-    except (ImportError, AttributeError) as exc:
+        from . import parse
+    except ImportError as exc:
         raise NotImplementedError("text claims need mc.parse, which is not available") from exc
-    symbols = {s.name: s.shape for s in f.free_symbols | {x}}
+    if not callable(parse):  # the submodule shadowed the function on the package
+        parse = parse.parse
+    # The symbols themselves, so the claim's X is f's X (same name, same shape).
+    symbols = {s.name: s for s in f.free_symbols | {x}}
     functions = {n.fn for n in walk(f) if isinstance(n, Apply)}
     shapes = {k: v for k, v in symbols.items() if k not in functions}
     return parse(text, **shapes)
@@ -411,12 +427,13 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
                          f"{fmt_shape(f.shape)}: use mc.jacobian for its derivative")
     if not isinstance(x, Symbol):
         raise TypeError(f"x must be a symbol, got {x!r}")
-    if isinstance(claimed, str):
+    text = claimed if isinstance(claimed, str) else None
+    if text is not None:
         try:
-            claimed = _parse_claim(claimed, f, x)
+            claimed = _parse_claim(text, f, x)
         except (ParseError, ShapeError) as exc:
             return VerifyReport(False, f"the claim cannot be built: {exc}", "invalid",
-                                f, x, None)
+                                f, x, None, text=text)
     c = as_expr(claimed)
     rng = np.random.default_rng(seed)
     names = _dim_names([f, x, c])
@@ -429,7 +446,8 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
     note = f"\nnote: the claim uses {', '.join(extra)}, which f does not" if extra else ""
 
     def report(v: _Verdict, claim: Expr = c) -> VerifyReport:
-        return VerifyReport(v.kind == "ok", v.message + note, v.kind, f, x, claim, v.factor)
+        return VerifyReport(v.kind == "ok", v.message + note, v.kind, f, x, claim, v.factor,
+                            text=text)
 
     if c.shape == x.shape:
         return report(_compare(f, x, c, small, large, rng))
