@@ -115,9 +115,10 @@ class VerifyReport:
         claimed = tex(self.claimed) if self.claimed is not None else r"\text{(none)}"
         true = tex(self.expected) if self.expected is not None else r"\text{(not derived)}"
         verdict = "correct" if self.ok else _tex_text(self.message.splitlines()[0])
-        return (r"\begin{array}{c|c} \text{claimed } " + head + r" & \text{true } " + head
-                + r" \\ \hline " + claimed + " & " + true + r" \\ \multicolumn{2}{c}{\text{"
-                + verdict + r"}} \end{array}")
+        # gathered + array only: MathJax and KaTeX lack \multicolumn.
+        return (r"\begin{gathered} \begin{array}{c|c} \text{claimed } " + head
+                + r" & \text{true } " + head + r" \\ \hline " + claimed + " & " + true
+                + r" \end{array} \\ \text{" + verdict + r"} \end{gathered}")
 
 
 def _latex_printer() -> tuple[Any, Any]:
@@ -133,10 +134,13 @@ def _latex_printer() -> tuple[Any, Any]:
 
 
 def _tex_text(s: str) -> str:
-    """Plain text made safe for ``\\text{...}``."""
+    """Plain text made safe for ``\\text{...}`` (plain LaTeX, MathJax and KaTeX)."""
     table = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&",
-             "#": r"\#", "$": r"\$", "^": r"\^{}", "~": r"\~{}"}
-    return "".join(table.get(ch, ch) for ch in s)
+             "#": r"\#", "$": r"\$", "^": r"\^{}", "~": r"\~{}",
+             "×": r"}\times\text{", "∂": r"}\partial\text{", "ᵀ": r"}^{\top}\text{",
+             "‖": r"}\|\text{", "⊙": r"}\odot\text{", "⊗": r"}\otimes\text{",
+             "·": r"}\cdot\text{", "−": "-", "′": "'"}
+    return "".join(table.get(ch, ch if ch.isascii() else "?") for ch in s)
 
 
 # ----------------------------------------------------------------------------------------

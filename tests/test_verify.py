@@ -197,3 +197,30 @@ def test_text_claims() -> None:
     assert not r and r.kind == "invalid" and "cannot be built" in r.message
     r = mc.verify(f, w, "2*X'*(X*w-y")
     assert not r and r.kind == "invalid" and "2*X'*(X*w-y" in str(r)
+
+
+def _reports() -> list:
+    claim = 2 / m * H @ (yhat - y) @ w.T
+    return [mc.verify(L, X, claim), mc.verify(L, X, -claim), mc.verify(L, X, claim.T),
+            mc.verify(L, X, 2 / m * (yhat - y) @ w.T), mc.verify(L, X, mc.ones(m))]
+
+
+def test_report_latex_compiles_with_pdflatex() -> None:
+    from latex_util import PDFLATEX_MISSING, compile_latex, latex_errors, pdflatex_available
+
+    if not pdflatex_available():
+        pytest.skip(PDFLATEX_MISSING)
+    from matcalc.latex import latex_document
+
+    body = "\n".join(rf"\[ {r.latex()} \]" for r in _reports())
+    ok, log = compile_latex(latex_document(body, "verify reports", math=False))
+    assert ok, latex_errors(log)
+
+
+def test_report_latex_renders_in_katex() -> None:
+    from latex_util import KATEX_MISSING, katex_available, katex_errors
+
+    if not katex_available():
+        pytest.skip(KATEX_MISSING)
+    errors = katex_errors([r.latex() for r in _reports()])
+    assert errors == [None] * len(errors), errors
