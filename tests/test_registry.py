@@ -1,0 +1,71 @@
+"""Every node type has a rule in every table, so an operator cannot be half-added."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from matcalc.nodes import (
+    NODE_TYPES, Add, Commutation, Delta, Det, Diag, DiagPart, Frob, Hadamard, Identity, Inverse,
+    Kron, Let, LogDet, MatMul, Norm, Number, Ones, Power, ScalarMul, Scale, Sum, Symbol, Trace,
+    Transpose, Unvec, Vec, Zero, Apply,
+)
+
+# Tables that must cover every node type: (module, singledispatch function name).
+FULL_TABLES = [
+    ("matcalc.diff", "DIFF_RULES"),
+    ("matcalc.printing", "_print"),
+    ("matcalc.latex", "_latex"),
+    ("matcalc.sympy_bridge", "_rule"),
+    ("matcalc.numeric", "_ev"),
+    ("matcalc.lower", "lower_node"),
+]
+
+# The node types that can carry a differential linearly: d rules only ever put dX there.
+LINEAR = {Add, Scale, ScalarMul, MatMul, Transpose, Hadamard, Diag, DiagPart, Vec, Unvec,
+          Kron, Trace, Sum, Frob}
+# ...and those that never do: leaves (dX itself is the Delta leaf), and nonlinear maps,
+# whose differentials the d rules rewrite into linear nodes.
+NOT_LINEAR = {Symbol, Number, Ones, Identity, Zero, Commutation, Delta, Let, Power, Apply,
+              Inverse, Det, LogDet, Norm}
+
+
+def test_every_node_type_is_classified_for_the_linear_tables():
+    assert LINEAR | NOT_LINEAR == set(NODE_TYPES)
+    assert not LINEAR & NOT_LINEAR
+
+
+@pytest.mark.parametrize("module, table", FULL_TABLES)
+def test_full_tables_cover_every_node_type(module, table):
+    fn = getattr(importlib.import_module(module), table)
+    missing = [t.__name__ for t in NODE_TYPES if t not in fn.registry]
+    assert not missing, f"{module}.{table} has no rule for {missing}"
+
+
+@pytest.mark.parametrize("module, table", [("matcalc.adjoint", "ADJOINT_RULES"),
+                                           ("matcalc.vecrules", "VEC_RULES")])
+def test_linear_tables_cover_the_linear_node_types(module, table):
+    fn = getattr(importlib.import_module(module), table)
+    missing = [t.__name__ for t in LINEAR if t not in fn.registry]
+    assert not missing, f"{module}.{table} has no rule for {missing}"
+
+
+def test_adjoint_rules_have_names():
+    from matcalc.adjoint import RULE_NAMES
+
+    assert set(RULE_NAMES) == LINEAR
+
+
+def test_diff_rules_document_their_identity():
+    from matcalc.diff import DIFF_RULES
+
+    for t in NODE_TYPES:
+        assert DIFF_RULES.registry[t].__doc__, f"d rule for {t.__name__} has no docstring"
+
+
+def test_elementwise_functions_are_complete():
+    from matcalc.functions import FUNCTIONS
+
+    for name, spec in FUNCTIONS.items():
+        assert spec.numpy and spec.latex and callable(spec.sympy) and callable(spec.deriv), name
