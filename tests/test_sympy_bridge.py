@@ -160,3 +160,58 @@ def test_to_sympy_is_fast_on_shared_subexpressions() -> None:
     for _ in range(20):
         e = nodes.Add((e, e))  # the node itself: the + operator would flatten the terms
     assert to_sympy(e, {m: 2, n: 2})[0, 0] == 2**20 * sympy.Symbol("X_0_0", real=True)
+
+
+# check_grad: mc.grad against SymPy, exactly, at small dims, over every node type.
+C, Bm = mc.matrix("C", n, n), mc.matrix("Bm", n, n)
+c = mc.scalar("c")
+GRAD_CASES = [
+    (mc.sum((mc.relu(X @ w + b) - y) ** 2) / m, [X, w, b]),
+    (w.T @ A @ w, [w, A]),
+    (mc.trace(A @ C @ A.T), [A, C]),
+    (mc.logdet(A), [A]),
+    (mc.det(A), [A]),
+    (mc.trace(mc.inv(A) @ C), [A, C]),
+    (mc.norm(X @ w - y), [X, w, y]),
+    (mc.sum(mc.sigmoid(X @ w)), [X, w]),
+    (mc.sum(mc.softplus(X @ w)), [w]),
+    (mc.sum(mc.tanh(X) * X), [X]),
+    (mc.sum(sigma(X @ w + b)), [X, w, b]),
+    (mc.sum(sigma(sigma(X @ w))), [w]),
+    (mc.frob(X, X @ A), [X, A]),
+    (mc.sum(mc.Diag(w) @ A) + mc.sum(mc.diag(A) * w), [A, w]),
+    (mc.sum(mc.kron(A, C) @ mc.vec(A)) + mc.sum(mc.kron(A, w)), [A, C, w]),
+    (y.T @ nodes.Unvec(mc.vec(X) * 2, m, n) @ w, [X, w]),
+    (mc.sum(nodes.Commutation(m, n) @ mc.vec(X) * mc.vec(X.T)), [X]),
+    (b * c * mc.sum(X) + b**2, [b, c, X]),
+    (mc.sum(mc.exp(X) / (X * X + 1) + mc.log(X * X + 1) + mc.sqrt(X * X + 1)), [X]),
+    (mc.sum(mc.sin(X) * mc.cos(X) + mc.abs(X) + mc.arctan(X)), [X]),
+    (2 / m * mc.sum(X @ w) ** 2 + mc.sum(X @ w) * mc.trace(A), [X, w, A]),
+    (mc.det(A) * mc.logdet(Bm @ Bm.T), [A, Bm]),
+    (mc.sum(mc.let("z", X @ w) ** 3), [X, w]),
+]
+
+
+@pytest.mark.parametrize("f, xs", GRAD_CASES, ids=[str(c[0]) for c in GRAD_CASES])
+def test_check_grad_agrees_with_sympy(f: mc.Expr, xs: list) -> None:
+    r = mc.check_grad(f, xs, {m: 3, n: 2})
+    assert r, str(r)
+    assert "OK" in str(r) and len(r.parts) == len(xs)
+
+
+@pytest.mark.slow
+def test_check_grad_inverse_of_a_product() -> None:
+    assert mc.check_grad(mc.sum(mc.inv(A @ A.T + mc.eye(n))), A, {n: 2})
+
+
+def test_check_grad_reports_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch) -> None:
+    f = mc.sum((mc.relu(X @ w + b) - y) ** 2) / m
+    good, real = mc.grad(f, w), mc.grad
+    assert mc.check_grad(f, w, {m: 2, n: 2})
+    monkeypatch.setattr(mc, "grad", lambda f_, x_: 2 * real(f_, x_) if x_ == w else real(f_, x_))
+    r = mc.check_grad(f, [X, w], {m: 2, n: 2})
+    assert not r and r.parts[0] and not r.parts[1]
+    assert "DIFFERS" in str(r) and "SymPy gives" in str(r) and "entry (0, 0)" in str(r)
+    monkeypatch.setattr(mc, "grad", lambda f_, x_: good.T)
+    r = mc.check_grad(f, w, {m: 2, n: 2})
+    assert not r and "shape" in str(r)
