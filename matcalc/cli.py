@@ -23,6 +23,7 @@ examples:
   matcalc grad "sum(log(1+exp(-y.*(X*w))))" --wrt w --numpy
   matcalc grad "logdet(X) - tr(S*X)" --wrt X --steps
   matcalc grad "x'*A*x" --wrt x --shape A=n,n --latex
+  matcalc grad "x'*A*x" --wrt x --plain
   matcalc jacobian "tanh(W*x)" --wrt x
   matcalc hessian "x'*A*x" --wrt x
   matcalc verify "x'*A*x" --wrt x --claimed "2*A*x"
@@ -143,6 +144,15 @@ def _label(kind: str, x: Any, latex: bool) -> str:
             "hessian": f"∂²f/∂{v}∂{v}ᵀ"}[kind]
 
 
+def _unparse(e: Any) -> str:
+    import matcalc as mc
+
+    mc.parse  # noqa: B018 - load the function before its module (see mc.__getattr__)
+    from .parse import unparse
+
+    return unparse(e)
+
+
 def _numpy_source(exprs: list[Any], symbols: list[Any]) -> str:
     """Ready-to-paste NumPy source computing every expression in ``exprs``."""
     fn = _api("compile")(exprs, args=symbols)
@@ -172,6 +182,8 @@ def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
     for x, r in zip(wrt, results):
         if args.latex:
             out.write(f"{_label(kind, x, True)} = {_api('latex')(r)}\n")
+        elif args.plain:
+            out.write(f"{_label(kind, x, False)} = {_unparse(r)}\n")
         else:
             out.write(f"{_label(kind, x, False)} = {r}\n")
     return 0
@@ -239,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
         out.add_argument("--latex", action="store_true", help="print LaTeX")
         out.add_argument("--numpy", action="store_true",
                          help="print a NumPy function returning the value and the derivatives")
+        out.add_argument("--plain", action="store_true",
+                         help="print in the input syntax ((A' + A)*x), to paste back in")
         if name == "grad":
             sub.add_argument("--steps", action="store_true",
                              help="print the derivation step by step (LaTeX with --latex)")

@@ -50,12 +50,13 @@ from typing import Any
 import sympy
 
 from . import build as mc
+from . import nodes
 from .dims import Dim, check_name, dim
 from .errors import ParseError
 from .nodes import Expr
 from .parse_shapes import ELEMENTWISE, Builder, ShapeTerms, Typer
 
-__all__ = ["parse", "ELEMENTWISE", "FUNCTIONS"]
+__all__ = ["parse", "unparse", "FUNCTIONS"]
 
 # Nesting deeper than this is refused with a ParseError: recursion must never reach
 # Python's own limit (a RecursionError is not an answer a user can act on).
@@ -396,3 +397,130 @@ def parse(text: str, /, **shapes: Any) -> Expr:
     typer = Typer(text, declared, _names(tree) | user_dims)
     typer.infer(tree)
     return mc.as_expr(Builder(typer).build(tree))
+
+
+# ----------------------------------------------------------------------------------------
+# The inverse: expressions back to text that parse() reads
+# ----------------------------------------------------------------------------------------
+
+# Binding strength of each form, as in the grammar above (higher binds tighter).
+_SUM, _PRODUCT, _UNARY, _POWER, _POSTFIX, _ATOM = range(1, 7)
+_CALLS = {nodes.Trace: "tr", nodes.Det: "det", nodes.LogDet: "logdet", nodes.Inverse: "inv",
+          nodes.Sum: "sum", nodes.Norm: "norm2", nodes.Vec: "vec", nodes.Diag: "Diag",
+          nodes.DiagPart: "diag"}
+
+
+def unparse(e: Expr) -> str:
+    """Text in :func:`parse`'s syntax for ``e``, so results can be pasted back in.
+
+    ``parse(unparse(e), **{s.name: s.shape for s in e.free_symbols})`` means the same as
+    ``e`` (and is usually ``== e``; it is not when ``e`` was not built the way text builds
+    it, e.g. a Frobenius product prints as ``sum(A.*B)``).
+
+    Parameters
+    ----------
+    e : Expr
+        The expression.
+
+    Returns
+    -------
+    str
+        MatrixCalculus.org-style text, e.g. ``"(A' + A)*x"``.
+
+    Raises
+    ------
+    ValueError
+        For what the text syntax cannot say: dims inside constants (``1/n``), generic
+        elementwise functions and their derivatives, commutation matrices, reshapes.
+    """
+    return _unparse(e)[0]
+
+
+def _wrap(e: Expr, level: int) -> str:
+    text, prec = _unparse(e)
+    return f"({text})" if prec < level else text
+
+
+def _constant_text(c: sympy.Expr) -> tuple[str, int]:
+    if c.free_symbols or not c.is_real:
+        raise ValueError(f"the text syntax has no way to write the constant {c}")
+    if c.is_Integer:
+        return str(c), (_ATOM if c >= 0 else _UNARY)
+    if c.is_Rational:
+        return f"{c.p}/{c.q}", _PRODUCT
+    if c.is_Pow and c.base.is_Rational and c.exp.is_Rational:
+        return f"{_constant_text(c.base)[0]}^({_constant_text(c.exp)[0]})", _POWER
+    raise ValueError(f"the text syntax has no way to write the constant {c}")
+
+
+def _broadcast_of(t: Expr) -> Expr | None:
+    """What ``t`` broadcasts, when it is one of build()'s broadcast forms (``b 1ᵀ``)."""
+    match t:
+        case nodes.Scale(coef=c, x=nodes.Ones()):
+            return mc.as_expr(c)
+        case nodes.ScalarMul(s=s, x=nodes.Ones()):
+            return s
+        case nodes.MatMul(factors=(nodes.Ones(cols=c), a)) if c == 1 and a.shape[0] == 1:
+            return a  # a 1×1 or a row, stretched down the rows
+        case nodes.MatMul(factors=(a, nodes.Ones(rows=r))) if r == 1 and a.shape[1] == 1:
+            return a  # a 1×1 or a column, stretched across the columns
+    return None
+
+
+def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
+    match e:
+        case nodes.Symbol(name=name):
+            return name, _ATOM
+        case nodes.Let(expr=inner):
+            return _unparse(inner)  # a name would read back as a new symbol: expand it
+        case nodes.Number(value=c):
+            return _constant_text(c)
+        case nodes.Identity():
+            return "eye", _ATOM
+        case nodes.Ones(rows=r, cols=c) | nodes.Zero(rows=r, cols=c):
+            k = "1" if isinstance(e, nodes.Ones) else "0"
+            if c == 1 or r == 1:
+                return f"vector({k})" + ("'" if c != 1 else ""), _POSTFIX
+            return f"matrix({k})", _ATOM
+        case nodes.Add(terms=terms):
+            # parse() adds left to right, broadcasting as it goes, so once a term of full
+            # shape is in (the first, or the second) a broadcast term prints as what was
+            # broadcast: x + 1, not x + 1*vector(1)
+            first = _broadcast_of(terms[0])
+            if first is None or _broadcast_of(terms[1]) is not None:
+                first = terms[0]
+            out = _wrap(first, _SUM)
+            for t in terms[1:]:
+                sign = " + "
+                if isinstance(t, nodes.Scale) and t.coef.could_extract_minus_sign():
+                    sign, t = " - ", (-t.coef * t.x if t.coef != -1 else t.x)
+                small = _broadcast_of(t)
+                out += sign + (_wrap(t, _SUM + 1) if small is None else _wrap(small, _SUM + 1))
+            return out, _SUM
+        case nodes.Scale(coef=c, x=x):
+            if c == -1:
+                return "-" + _wrap(x, _POWER), _UNARY
+            cs, cprec = _constant_text(c)
+            return f"{cs if cprec > _PRODUCT else f'({cs})'}*{_wrap(x, _PRODUCT + 1)}", _PRODUCT
+        case nodes.ScalarMul(s=s, x=x):
+            return f"{_wrap(s, _PRODUCT + 1)}*{_wrap(x, _PRODUCT + 1)}", _PRODUCT
+        case nodes.MatMul(factors=fs):
+            return "*".join(_wrap(f, _PRODUCT + 1) for f in fs), _PRODUCT
+        case nodes.Hadamard(factors=fs):
+            return ".*".join(_wrap(f, _PRODUCT + 1) for f in fs), _PRODUCT
+        case nodes.Kron(a=a, b=b):
+            return f"kron({unparse(a)}, {unparse(b)})", _ATOM
+        case nodes.Frob(a=a, b=b):
+            return f"sum({_wrap(a, _PRODUCT + 1)}.*{_wrap(b, _PRODUCT + 1)})", _ATOM
+        case nodes.Transpose(x=x):
+            return _wrap(x, _POSTFIX) + "'", _POSTFIX
+        case nodes.Power(x=x, k=k):
+            op = "^" if nodes.is_scalar_shape(x.shape) else ".^"
+            ks, kprec = _constant_text(k)
+            return f"{_wrap(x, _POSTFIX)}{op}{ks if kprec == _ATOM else f'({ks})'}", _POWER
+        case nodes.Apply(fn=fn, x=x, order=0) if fn in ELEMENTWISE:
+            return f"{fn}({unparse(x)})", _ATOM
+    call = _CALLS.get(type(e))
+    if call is not None:
+        return f"{call}({unparse(nodes.children(e)[0])})", _ATOM
+    raise ValueError(f"the text syntax has no way to write {e} ({type(e).__name__})")

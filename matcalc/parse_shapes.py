@@ -16,7 +16,7 @@ import sympy
 from . import build as mc  # the public constructors, spelled as users spell them
 from .dims import Dim, dim
 from .errors import ParseError, ShapeError
-from .nodes import Expr
+from .nodes import Expr, Ones
 
 if TYPE_CHECKING:
     from .parse import Node
@@ -388,10 +388,15 @@ class Builder:
         if op == "ones":
             r, c = (self.dim(t) for t in self.t.shapes[id(node)])
             value = node.value[1]
-            return mc.zeros(r, c) if value == 0 else mc.ones(r, c) * value
+            if value == 0:
+                return mc.zeros(r, c)
+            return mc.ones(r, c) if value == 1 else mc.ones(r, c) * value
         if op == "neg":
             return -e[0]
         if op == "'":
+            # a transposed ones row is the ones column build() uses when broadcasting
+            if isinstance(e[0], Ones):
+                return mc.ones(e[0].shape[1], e[0].shape[0])
             return e[0].T
         if op == "+":
             return e[0] + e[1]
