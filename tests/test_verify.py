@@ -224,3 +224,40 @@ def test_report_latex_renders_in_katex() -> None:
         pytest.skip(KATEX_MISSING)
     errors = katex_errors([r.latex() for r in _reports()])
     assert errors == [None] * len(errors), errors
+
+
+# ----------------------------------------------------------------------------------------
+# Seed 001: two-layer ReLU network, ℓ = ‖W2 σ(W1 X + b1 1ᵀ) + b2 1ᵀ − Y‖² / n
+# ----------------------------------------------------------------------------------------
+
+
+def _seed001():
+    m0, m1, m2, nn = mc.dims("m0 m1 m2 nn")
+    W1, W2 = mc.matrix("W1", m1, m0), mc.matrix("W2", m2, m1)
+    b1, b2 = mc.vector("b1", m1), mc.vector("b2", m2)
+    X1, Y1 = mc.matrix("X", m0, nn), mc.matrix("Y", m2, nn)
+    Z = mc.let("Z", W1 @ X1 + b1)
+    S = mc.let("S", mc.relu(Z))
+    R = mc.let("R", W2 @ S + b2 - Y1)
+    D = mc.step(Z)
+    V = W2.T @ R
+    return mc.norm(R) ** 2 / nn, (W1, W2, b1, b2), (R, S, D, V, X1, nn)
+
+
+def test_seed001_vectorized_section_is_correct() -> None:
+    f, (W1, W2, b1, b2), (R, S, D, V, X1, nn) = _seed001()
+    ones = mc.ones(nn)
+    claims = [2 / nn * (V * D) @ X1.T, 2 / nn * R @ S.T, 2 / nn * (V * D) @ ones,
+              2 / nn * R @ ones]
+    r = mc.verify(f, [W1, W2, b1, b2], claims)
+    assert r, str(r)
+
+
+def test_seed001_common_slips() -> None:
+    f, (W1, W2, b1, b2), (R, S, D, V, X1, nn) = _seed001()
+    # Forgetting σ′ (D) is a wrong value; the row-major habit X (V⊙D)ᵀ is the transpose.
+    forgot = mc.verify(f, W1, 2 / nn * V @ X1.T)
+    assert forgot.kind == "value" and "Counterexample" in forgot.message
+    assert mc.verify(f, W1, 2 / nn * X1 @ (V * D).T).kind == "transpose"
+    # Summing over the wrong axis of R for b2: Rᵀ1 is n×1, not m2×1.
+    assert mc.verify(f, b2, 2 / nn * R.T @ mc.ones(R.shape[0])).kind == "shape"
