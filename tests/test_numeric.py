@@ -153,3 +153,25 @@ def test_fd_jacobian_check() -> None:
     assert fd_jacobian_check(mc.tanh(X), X, Jt, dims=DIMS)
     with pytest.raises(mc.ShapeError):
         fd_jacobian_check(X @ w, X, mc.kron(w, mc.eye(m)), dims=DIMS)
+
+
+def test_seed003_jacobian_of_the_network_wrt_its_input() -> None:
+    # Y = U σ(W X + b 1ᵀ) + c 1ᵀ; vec dY = (I ⊗ U) Diag(vec S′) (I ⊗ W) vec dX.
+    k, p = mc.dims("k p")
+    U, W, X3 = mc.matrix("U", k, m), mc.matrix("W", m, n), mc.matrix("X", n, p)
+    b1, c1 = mc.vector("b", m), mc.vector("c", k)
+    Z = W @ X3 + b1
+    Y = U @ mc.tanh(Z) + c1
+    Sp = 1 - mc.tanh(Z) ** 2
+    J = mc.kron(mc.eye(p), U) @ mc.Diag(mc.vec(Sp)) @ mc.kron(mc.eye(p), W)
+    dims = {k: 2, m: 3, n: 4, p: 5}
+    assert fd_jacobian_check(Y, X3, J, dims=dims, rng=1)
+    assert fd_jacobian_check(Y, X3, mc.jacobian(Y, X3), dims=dims, rng=1)
+    # The accepted answer's D (I ⊗ W) with D = Diag(vec(U S′)) only has the right shape when
+    # U is square, and even then it is not the Jacobian.
+    Us = mc.matrix("U", m, m)
+    Ys = Us @ mc.tanh(Z) + mc.vector("c", m)
+    answer = mc.Diag(mc.vec(Us @ Sp)) @ mc.kron(mc.eye(p), W)
+    assert not fd_jacobian_check(Ys, X3, answer, dims=dims, rng=1)
+    assert fd_jacobian_check(Ys, X3, mc.kron(mc.eye(p), Us) @ mc.Diag(mc.vec(Sp))
+                             @ mc.kron(mc.eye(p), W), dims=dims, rng=1)
