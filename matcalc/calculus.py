@@ -121,6 +121,25 @@ def _lets_outer_first(e: Expr) -> list[Let]:
     return list(reversed(order))
 
 
+class _LetFolder:
+    """Writes a named intermediate's name wherever its definition reappears (u for exp(z))."""
+
+    def __init__(self, lets: Sequence[Let]) -> None:
+        self.table = {z.expr: z for z in lets}
+        self._memo: dict[Expr, Expr] = {}
+
+    def __call__(self, e: Expr) -> Expr:
+        if not self.table:
+            return e
+        hit = self._memo.get(e)
+        if hit is None:
+            named = self.table.get(e)
+            hit = named if named is not None and not isinstance(e, Let) else (
+                e if isinstance(e, Let) else map_children(e, self))
+            self._memo[e] = hit
+        return hit
+
+
 def _check_wrt(wrt: Any) -> tuple[tuple[Symbol, ...], bool]:
     many = isinstance(wrt, (list, tuple))
     xs = tuple(wrt) if many else (wrt,)
@@ -134,6 +153,13 @@ def _backprop(
     f: Expr, wrt: Sequence[Symbol], seed: Expr, record: bool, simp: Simplifier
 ) -> Derivation:
     d = Differentiator(wrt)
+    all_lets = _lets_outer_first(f)
+    fold = _LetFolder([z for z in all_lets if z is not f])
+    simp_ = simp
+
+    def simp(e: Expr) -> Expr:  # noqa: F811 - simplify, then use the names people gave
+        return fold(simp_(e))
+
     df = simp(d(f))
     deriv = Derivation(f, tuple(wrt), {}, lets=[], intermediate={})
     steps = deriv.steps
@@ -174,8 +200,7 @@ def _backprop(
         deriv.gradients[x] = done.get(Delta(x), Zero(*x.shape))
         if record:
             steps.append(Step("gradient", x, deriv.gradients[x], "df = G : dX  ⇔  ∂f/∂X = G"))
-    used = set(_lets_outer_first(f))
-    deriv.lets = [z for z in reversed(_lets_outer_first(f)) if z in used and z is not f]
+    deriv.lets = [z for z in reversed(all_lets) if z is not f]
     return deriv
 
 

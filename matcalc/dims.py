@@ -147,5 +147,5 @@ def fmt_shape(shape: Shape) -> str:
 
 
 def _fmt_dim(d: Dim) -> str:
-    s = str(d.expr).replace("*", "·")
+    s = str(d.expr).replace("**", "^").replace("*", "·")
     return f"({s})" if "+" in s or " " in s else s

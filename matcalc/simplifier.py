@@ -219,6 +219,20 @@ def _(e: MatMul) -> Expr | None:
     return None
 
 
+@rule(MatMul, name="(A ⊗ B) vec(X) = vec(B X Aᵀ)")
+def _(e: MatMul) -> Expr | None:
+    """Magnus & Neudecker Thm 2.2, read right to left: never form the Kronecker product."""
+    fs = list(e.factors)
+    for i in range(len(fs) - 1):
+        k, v = fs[i], fs[i + 1]
+        if isinstance(k, Kron) and isinstance(v, Vec) and v.x.shape == (k.b.shape[1], k.a.shape[1]):
+            return mm(*fs[:i], vec(mm(k.b, v.x, tp(k.a))), *fs[i + 2:])
+        if (isinstance(k, Transpose) and isinstance(k.x, Vec) and isinstance(v, Kron)
+                and k.x.x.shape == (v.b.shape[0], v.a.shape[0])):
+            return mm(*fs[:i], tp(vec(mm(tp(v.b), k.x.x, v.a))), *fs[i + 2:])
+    return None
+
+
 @rule(MatMul, name="1ᵀx = sum(x)")
 def _(e: MatMul) -> Expr | None:
     fs = list(e.factors)
