@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import matcalc as mc
 from matcalc import nodes
@@ -175,3 +177,71 @@ def test_seed003_jacobian_of_the_network_wrt_its_input() -> None:
     assert not fd_jacobian_check(Ys, X3, answer, dims=dims, rng=1)
     assert fd_jacobian_check(Ys, X3, mc.kron(mc.eye(p), Us) @ mc.Diag(mc.vec(Sp))
                              @ mc.kron(mc.eye(p), W), dims=dims, rng=1)
+
+
+# ----------------------------------------------------------------------------------------
+# Random expressions: mc.grad against central differences
+# ----------------------------------------------------------------------------------------
+
+_SYMS = {
+    "X": mc.matrix("X", m, n), "A": mc.matrix("A", n, n), "w": mc.vector("w", n),
+    "y": mc.vector("y", m), "b": mc.scalar("b"), "r": mc.matrix("r", 1, n),
+}
+_SMOOTH = ("tanh", "sigmoid", "sin", "cos", "softplus", "arctan")
+
+
+def random_expr(rnd, shape: tuple, depth: int) -> mc.Expr:
+    """A random smooth expression of ``shape`` (dims m, n, 1) built from the symbols above.
+
+    Smooth functions and well-conditioned inverses only, so that central differences are
+    accurate anywhere; every operator of the API has a way in.
+    """
+    r, c = shape
+    leaves = [s for s in _SYMS.values() if s.shape == (r, c)]
+    if depth <= 0 or rnd.random() < 0.15:
+        if leaves:
+            return rnd.choice(leaves)
+        col = {m: _SYMS["y"], n: _SYMS["w"], 1: _SYMS["b"]}
+        return col[r] @ col[c].T  # an outer product has every shape
+    sub = lambda s=shape: random_expr(rnd, s, depth - 1)  # noqa: E731
+    options = [
+        lambda: sub() + sub(),
+        lambda: sub() - 0.5 * sub(),
+        lambda: sub() * sub(),
+        lambda: getattr(mc, rnd.choice(_SMOOTH))(sub()),
+        lambda: sub((c, r)).T,
+        lambda: sub() / (sub() ** 2 + 1),
+        lambda: (lambda k: sub((r, k)) @ sub((k, c)))(rnd.choice([m, n, 1])),
+        lambda: mc.sum(sub((rnd.choice([m, n]), n))) * sub(),
+        lambda: mc.elementwise("sigma")(sub()),
+    ]
+    if r == c and r != 1:
+        options += [lambda: mc.inv(sub() * 0.1 + 3 * mc.eye(r)), lambda: mc.Diag(mc.diag(sub()))]
+    if c == 1:
+        options += [lambda: mc.Diag(sub()) @ sub(), lambda: mc.vec(sub((1, r)))]
+    if (r, c) == (1, 1):
+        options += [lambda: mc.trace(sub((n, n))), lambda: mc.frob(sub((m, n)), sub((m, n))),
+                    lambda: mc.norm(sub((m, 1))) ** 2, lambda: mc.logdet(sub((n, n)) * 0.1
+                                                                        + 2 * mc.eye(n)),
+                    lambda: mc.sum(mc.kron(sub((1, n)), sub((m, 1))))]
+    return rnd.choice(options)()
+
+
+def _random_loss(seed: int) -> mc.Expr:
+    import random
+
+    rnd = random.Random(seed)
+    shape = rnd.choice([(m, n), (n, n), (m, 1), (1, 1)])
+    e = random_expr(rnd, shape, 4)
+    return e if shape == (1, 1) else mc.sum(e)
+
+
+@given(st.integers(0, 10**6))
+@settings(max_examples=150, deadline=None, derandomize=True)
+def test_grad_of_random_expressions_matches_central_differences(seed: int) -> None:
+    f = _random_loss(seed)
+    xs = sorted(f.free_symbols, key=lambda s: s.name)
+    grads = mc.grad(f, xs)
+    report = fd_grad_check(f, xs, grads, dims={m: 3, n: 2}, rng=seed)
+    assert report, f"f = {f}\n" + "\n".join(f"∂/∂{x.name} = {g}" for x, g in zip(xs, grads)) \
+        + f"\n{report}"
