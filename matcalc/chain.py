@@ -71,10 +71,14 @@ def _atoms(v: Val, scalars: list[Any]) -> list[Atom] | None:
     return out
 
 
-def chain(lo: Lowerer, vals: list[Val]) -> Val:
-    """The product of ``vals`` (at least one), lowered without waste."""
+def chain(lo: Lowerer, vals: list[Val], scalars: list[Any] | None = None) -> Val:
+    """``s₁ ⋯ sⱼ V₁ ⋯ Vₖ``, lowered without waste; ``scalars`` are constants or scalar codes.
+
+    Scalars are applied to the smallest piece of the result (a vector of an outer product
+    rather than the matrix), so they are passed in rather than applied afterwards.
+    """
     rows, cols = vals[0].rows, vals[-1].cols
-    scalars: list[Any] = []
+    scalars = list(scalars or [])
     atoms: list[Atom] = []
     for v in vals:
         a = _atoms(v, scalars)
@@ -249,6 +253,8 @@ def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
     if s.kind == "comm":
         m, n = s.args
         if x.cols == 1:  # K(m,n) vec(X) = vec(Xᵀ)
+            if x.code.vec_of is not None:  # vec(Xᵀ) is X's rows stacked: a C-order reshape
+                return _reshape(lo, x.code.vec_of, "-1", "1")
             t = lo.transpose_code(_reshape(lo, x.code, n, m))
             return _reshape(lo, t, "-1", "1")
         p = lo.method(_reshape(lo, x.code, n, m, "-1"), ".transpose(1, 0, 2)")
@@ -256,7 +262,10 @@ def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
     A, B = s.args
     qa, qb = A.cols, B.cols
     if x.cols == 1:  # (A ⊗ B) vec(X) = vec(B X Aᵀ), and vec(Yᵀ)ᵀ-layout is a C reshape
-        xt = Val("dense", qa, qb, _reshape(lo, x.code, qa, qb))
+        if x.code.vec_of is not None:  # vec(X) with X qb×qa: the reshape below is Xᵀ
+            xt = Val("dense", qa, qb, lo.transpose_code(x.code.vec_of))
+        else:
+            xt = Val("dense", qa, qb, _reshape(lo, x.code, qa, qb))
         y = chain(lo, [A, xt, transpose(lo, B)])
         return _reshape(lo, full(lo, y), "-1", "1")
     x3 = _reshape(lo, x.code, qa, qb, "-1")

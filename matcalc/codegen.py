@@ -27,7 +27,7 @@ from .functions import FUNCTIONS
 from .lower import Lowerer, Val, densify, full, impl_key, lower
 from .nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, walk
 
-__all__ = ["compile", "CompiledFunction"]
+__all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 
 # Names the generated module defines; a symbol with one of these names would shadow them.
 _HELPERS = ("_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
@@ -37,6 +37,13 @@ _RESERVED = {"np", *_HELPERS}
 _CACHE: OrderedDict[tuple, Callable[..., Any]] = OrderedDict()
 _CACHE_SIZE = 256
 _counter = itertools.count(1)
+
+
+class MissingFunctionError(KeyError):
+    """A generic elementwise function (or a derivative of it) has no implementation."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class CompiledFunction:
@@ -85,8 +92,8 @@ def compile(  # noqa: A001 - the API's name
     ValueError
         For a differential (``dX``) in an expression, an ``args`` list that misses a free
         symbol, two symbols sharing a name, or a dim no argument determines.
-    KeyError
-        When a generic function has no implementation in ``functions``.
+    MissingFunctionError
+        (a ``KeyError``) when a generic function has no implementation in ``functions``.
     """
     single = isinstance(exprs, Expr)
     outs = [exprs] if single else list(exprs)
@@ -200,7 +207,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
                 if k in impls:
                     continue
                 if k not in fns:
-                    raise KeyError(
+                    raise MissingFunctionError(
                         f"mc.compile needs an implementation of {k!r}: pass "
                         f"functions={{{k!r}: ...}}"
                     )
@@ -264,6 +271,8 @@ def _output(lo: Lowerer, v: Val) -> Code:
     if code.fixed:
         code = lo.method(code, ".copy()")
     if v.rows == 1 or v.cols == 1:
+        if len(code.parts) == 3 and code.parts[1] == ".reshape":  # x.reshape(..).reshape(-1)
+            code = code.parts[0][0]
         code = lo.method(code, ".reshape(-1)")
     return code
 

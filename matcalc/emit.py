@@ -22,7 +22,7 @@ class Code:
     """One NumPy-level value: an argument/literal (``fixed``) or a computation of parts."""
 
     __slots__ = ("parts", "prec", "fixed", "hint", "name", "transpose_of", "neg_of", "scale_of",
-                 "uses")
+                 "vec_of", "uses")
 
     def __init__(self, parts: tuple[Part, ...], prec: int, fixed: bool = False) -> None:
         self.parts = parts
@@ -34,6 +34,7 @@ class Code:
         self.neg_of: Code | None = None  # set for ``-x`` so sums print as ``a - x``
         # set for ``c * x`` (c a list of scalars) so products can move c to a smaller factor
         self.scale_of: tuple[list, Code] | None = None
+        self.vec_of: Code | None = None  # set for vec(X) so (A ⊗ B) vec(X) can use X itself
         self.uses = 0
 
     def deps(self) -> list[Code]:

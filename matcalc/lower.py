@@ -113,23 +113,35 @@ class Lowerer:
             return self.em.atom(repr(float(value)))
         num, den = sympy.fraction(sympy.factor_terms(value))
         text = self._prod(num)
+        if den != 1 and num.is_Add:
+            text = f"({text})"
         if den != 1:
             d = self._prod(den)
             text = f"{text} / ({d})" if "*" in d or "+" in d else f"{text} / {d}"
         return self.em.atom(text)
 
     def _prod(self, e: sympy.Expr) -> str:
+        """Python source for an expression in dims: products, sums, powers, square roots."""
         if e.is_Integer:
             return str(int(e))
+        if e.is_Rational:
+            return repr(float(e))
         if e.is_Symbol:
             return self.dim_names[e]
-        if e.is_Pow and e.exp.is_Integer and e.exp > 0:
-            return " * ".join([self._prod(e.base)] * int(e.exp))
         if e.is_Mul:
-            return " * ".join(self._prod(a) for a in e.args)
-        # anything else (sums of dims, fractional powers): Python's own printer, dims renamed
-        return str(sympy.pycode(e.xreplace({s: sympy.Symbol(self.dim_names[s])
-                                            for s in e.free_symbols})))
+            return " * ".join(self._wrap(a, "*") for a in e.args)
+        if e.is_Add:
+            return " + ".join(self._prod(a) for a in e.args)
+        if e.is_Pow:
+            if e.exp == sympy.Rational(1, 2):
+                return f"np.sqrt({self._prod(e.base)})"
+            return f"{self._wrap(e.base, '**')} ** {self._wrap(e.exp, '**')}"
+        raise ValueError(f"cannot compile the constant {e}")
+
+    def _wrap(self, e: sympy.Expr, op: str) -> str:
+        text = self._prod(e)
+        loose = e.is_Add or (op == "**" and (e.is_Mul or (e.is_Rational and not e.is_Integer)))
+        return f"({text})" if loose or text.startswith("-") else text
 
     def dim(self, d: Dim) -> Code:
         return self.num(d.expr)
@@ -361,14 +373,25 @@ def _add(e: Add, lo: Lowerer) -> Val:
 @lower_node.register
 def _scale(e: Scale, lo: Lowerer) -> Val:
     """``c X`` with c a constant (possibly involving dims, computed from the sizes)."""
-    return lo.scale([e.coef], lower(e.x, lo))
+    return _scaled_node(lo, [e.coef], e.x)
+
+
+def _scaled_node(lo: Lowerer, factors: list[Any], x: Expr) -> Val:
+    """``c X``: inside a product or an elementwise product, c scales the smallest factor."""
+    if isinstance(x, MatMul):
+        from .chain import chain
+
+        return chain(lo, [lower(f, lo) for f in x.factors], factors)
+    if isinstance(x, Hadamard):
+        return _hadamard_vals(lo, [lower(f, lo) for f in x.factors], x.shape, factors)
+    return lo.scale(factors, lower(x, lo))
 
 
 @lower_node.register
 def _scalar_mul(e: ScalarMul, lo: Lowerer) -> Val:
     """``s X`` with s 1×1: a constant s folds, otherwise NumPy broadcasts the scalar."""
     s = lower(e.s, lo)
-    return lo.scale([s.const if s.const is not None else s.code], lower(e.x, lo))
+    return _scaled_node(lo, [s.const if s.const is not None else s.code], e.x)
 
 
 @lower_node.register
@@ -401,24 +424,34 @@ def transpose(lo: Lowerer, v: Val) -> Val:
 @lower_node.register
 def _hadamard(e: Hadamard, lo: Lowerer) -> Val:
     """Elementwise product; ones factors vanish, constants fold, zeros short-circuit."""
-    vs = [lower(f, lo) for f in e.factors]
+    return _hadamard_vals(lo, [lower(f, lo) for f in e.factors], e.shape, [])
+
+
+def _hadamard_vals(lo: Lowerer, vs: list[Val], shape: tuple, factors: list[Any]) -> Val:
     if any(v.is_zero for v in vs):
-        return lo.const(0, *e.shape)
+        return lo.const(0, *shape)
     vs = [densify(lo, v) for v in vs]
-    coef = sympy.Mul(*[v.const for v in vs if v.const is not None])
+    factors = factors + [v.const for v in vs if v.const is not None]
     rest = [v for v in vs if v.const is None]
     if not rest:
-        return lo.const(coef, *e.shape)
+        return lo.scale(factors, lo.const(1, *shape))
+    # scalars go on the factor stored with the fewest entries (a broadcast one, if any)
+    rest.sort(key=lambda v: -(v.br + v.bc))
+    rest[0] = lo.scale(factors, rest[0])
+    if rest[0].is_zero:
+        return lo.const(0, *shape)
     code = lo.binop("*", MUL, *[v.code for v in rest]) if len(rest) > 1 else rest[0].code
-    out = Val("dense", *e.shape, code, all(v.br for v in rest), all(v.bc for v in rest))
-    return lo.scale([coef], out)
+    return Val("dense", *shape, code, all(v.br for v in rest), all(v.bc for v in rest))
 
 
 @lower_node.register
 def _power(e: Power, lo: Lowerer) -> Val:
-    """Elementwise power: x², 1/x and √x get their cheap NumPy forms."""
-    v = densify(lo, lower(e.x, lo))
+    """Elementwise power: x², 1/x and √x get their cheap NumPy forms; ‖X‖² = X : X."""
     k = e.k
+    if isinstance(e.x, Norm) and k == 2:
+        x = lower(e.x.x, lo)
+        return frob(lo, x, x)
+    v = densify(lo, lower(e.x, lo))
     if v.const is not None:
         return lo.const(v.const ** k, *e.shape)
     if k == 1:
@@ -501,7 +534,9 @@ def _vec(e: Vec, lo: Lowerer) -> Val:
     v = densify(lo, lower(e.x, lo))
     if v.br and v.bc:
         return replace(v, rows=e.shape[0], cols=e.shape[1])
-    code = lo.method(full(lo, v), '.reshape(-1, 1, order="F")')
+    x = full(lo, v)
+    code = lo.method(x, '.reshape(-1, 1, order="F")')
+    code.vec_of = x
     return lo.dense(code, *e.shape)
 
 
@@ -629,6 +664,11 @@ def _sum(e: Sum, lo: Lowerer) -> Val:
     from .chain import chain
 
     x = e.x
+    if isinstance(x, Power) and x.k == 2:  # sum(X.^2) = X : X, without the squares
+        v = lower(x.x, lo)
+        return frob(lo, v, v)
+    if isinstance(x, Hadamard) and len(x.factors) == 2:  # sum(A ⊙ B) = A : B
+        return frob(lo, lower(x.factors[0], lo), lower(x.factors[1], lo))
     factors = list(x.factors) if isinstance(x, MatMul) else [x]
     vals = [lower(f, lo) for f in factors]
     return chain(lo, [lo.const(1, ONE, x.shape[0])] + vals + [lo.const(1, x.shape[1], ONE)])
