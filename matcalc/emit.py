@@ -14,6 +14,7 @@ from typing import Union
 
 # Python operator precedence, loosest first: what a value needs around it in a slot.
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
+SUM_TERM = 1.5  # a term of a sum: needs no parentheses unless it is itself a sum
 
 Part = Union[str, tuple["Code", int]]
 

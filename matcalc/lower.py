@@ -20,7 +20,7 @@ from typing import Any
 import sympy
 
 from .dims import ONE, Dim
-from .emit import ADD, ATOM, MUL, POSTFIX, POW, UNARY, Code, Emitter
+from .emit import ADD, ATOM, MUL, POSTFIX, POW, SUM_TERM, UNARY, Code, Emitter
 from .functions import FUNCTIONS
 from .nodes import (
     Add,
@@ -360,14 +360,46 @@ def _add(e: Add, lo: Lowerer) -> Val:
             rest.append(lo.const(total, *e.shape))
     if len(rest) == 1:
         return replace(rest[0], rows=e.shape[0], cols=e.shape[1])
-    parts: list = [(rest[0].code, ADD)]
-    for t in rest[1:]:
-        if t.code.neg_of is not None:  # a + (-b) reads as a - b
-            parts += [" - ", (t.code.neg_of, MUL)]
+    return _sum_terms(lo, rest, e.shape)
+
+
+def _split_scale(c: Code) -> tuple[Any, tuple[Code, ...], Code]:
+    """``c = coef · codes · base`` as recorded when c was built (else coef 1)."""
+    if c.scale_of is not None:
+        factors, base = c.scale_of
+        coef = sympy.Mul(*[f for f in factors if not isinstance(f, Code)])
+        return coef, tuple(f for f in factors if isinstance(f, Code)), base
+    if c.neg_of is not None:
+        return sympy.Integer(-1), (), c.neg_of
+    return sympy.Integer(1), (), c
+
+
+def _sum_terms(lo: Lowerer, rest: list[Val], shape: tuple) -> Val:
+    """``t₁ + t₂ + ⋯``: a common scale is factored out (c a - c b = c (a - b), one pass
+    fewer) and negative terms read as subtraction."""
+    split = [_split_scale(t.code) for t in rest]
+    mags = {abs(c) for c, _, _ in split}
+    keys = {k for _, k, _ in split}
+    common = len(mags) == 1 and len(keys) == 1 and (mags != {1} or keys != {()})
+    parts: list = []
+    for i, (t, (coef, codes, base)) in enumerate(zip(rest, split)):
+        negative = bool(coef.is_negative)
+        if common:
+            pos = base
+        elif negative:
+            pos = lo._scaled(-coef, list(codes), base)
         else:
-            parts += [" + ", (t.code, MUL)]
+            pos = t.code
+        if i == 0:
+            first = lo.em.op(UNARY, "-", (pos, UNARY)) if negative else pos
+            parts.append((first, SUM_TERM))
+        else:
+            parts += [" - " if negative else " + ", (pos, SUM_TERM)]
     code = lo.em.op(ADD, *parts)
-    return Val("dense", *e.shape, code, all(t.br for t in rest), all(t.bc for t in rest))
+    if common:
+        coef, codes, _ = split[0]
+        code = lo._scaled(abs(coef), list(codes), code)
+    return Val("dense", *shape, code, all(t.br for t in rest), all(t.bc for t in rest))
 
 
 @lower_node.register
@@ -435,13 +467,21 @@ def _hadamard_vals(lo: Lowerer, vs: list[Val], shape: tuple, factors: list[Any])
     rest = [v for v in vs if v.const is None]
     if not rest:
         return lo.scale(factors, lo.const(1, *shape))
-    # scalars go on the factor stored with the fewest entries (a broadcast one, if any)
+    for i, v in enumerate(rest):  # (c a) ⊙ b = c (a ⊙ b): collect the scales
+        if v.code.scale_of is not None or v.code.neg_of is not None:
+            coef, codes, base = _split_scale(v.code)
+            factors = factors + [coef, *codes]
+            rest[i] = replace(v, code=base)
+    # scalars go on a factor stored with fewer entries (a broadcast one), else on the result
     rest.sort(key=lambda v: -(v.br + v.bc))
-    rest[0] = lo.scale(factors, rest[0])
-    if rest[0].is_zero:
-        return lo.const(0, *shape)
+    smaller = (rest[0].br, rest[0].bc) != (all(v.br for v in rest), all(v.bc for v in rest))
+    if smaller:
+        rest[0] = lo.scale(factors, rest[0])
+        if rest[0].is_zero:
+            return lo.const(0, *shape)
     code = lo.binop("*", MUL, *[v.code for v in rest]) if len(rest) > 1 else rest[0].code
-    return Val("dense", *shape, code, all(v.br for v in rest), all(v.bc for v in rest))
+    out = Val("dense", *shape, code, all(v.br for v in rest), all(v.bc for v in rest))
+    return out if smaller else lo.scale(factors, out)
 
 
 @lower_node.register
