@@ -139,7 +139,8 @@ def _tokens(text: str) -> list[Token]:
 def _number(tok: Token, text: str) -> sympy.Rational:
     mantissa, _, exponent = tok.text.lower().partition("e")
     if exponent and abs(int(exponent)) > 300:
-        raise ParseError(f"number {tok.text} is out of range", text, tok.pos)
+        raise ParseError(f"number {tok.text} is out of range (column {tok.pos + 1})", text,
+                         tok.pos)
     return sympy.Rational(Fraction(tok.text))
 
 
