@@ -1,0 +1,725 @@
+"""Test utilities: random well-typed expressions for differential testing (hypothesis).
+
+This module imports ``hypothesis`` at the top. Only tests and ``scripts/long_fuzz.py``
+import it (``import matcalc`` never does), so hypothesis stays a test-only dependency.
+
+One generator, :class:`ExprGen`, builds random expression trees over every node type with
+consistent symbolic shapes, through the public constructors wherever one exists (nodes are
+built directly only for ``Unvec``, which has none). Every random decision goes through a
+:class:`Source`, so the same code is driven two ways:
+
+* by hypothesis (:class:`DrawSource`, in the strategies below), which can shrink a failing
+  example to a small one;
+* by a seeded ``random.Random`` (:class:`RandomSource`), which is about ten times cheaper
+  and names each expression by its seed, for the long run (``scripts/long_fuzz.py``).
+
+Only genuinely non-differentiable points are avoided, by construction of the arguments:
+log, sqrt and fractional or negative powers get positive arguments (``exp(·)``,
+``x⊙x + c``, ``sigmoid(·)``); arcsin/arccos/tan get arguments in (−½, ½); inv, logdet get
+``A Aᵀ + cI``. The kinks of relu/abs/step/sign are avoided numerically by
+:func:`matcalc.numeric.random_point`, which resamples points too close to them.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+from hypothesis import strategies as st
+
+from . import build as mcb
+from .dims import ONE, Dim, dim, fmt_shape
+from .functions import FUNCTIONS, elementwise
+from .nodes import Apply, Commutation, Expr, Let, Number, Scale, Symbol, Unvec, walk
+
+__all__ = [
+    "Source", "DrawSource", "RandomSource", "ExprGen", "Case", "GENERIC_NAME", "NODE_COVERAGE",
+    "generic_functions", "dim_values", "random_case", "cases", "scalar_cases", "matrix_cases",
+    "exprs", "node_types",
+]
+
+T = TypeVar("T")
+
+#: The generic elementwise function every generated expression may use.
+GENERIC_NAME = "sigma"
+_SIGMA = elementwise(GENERIC_NAME)
+
+#: Node types the generator produces (every type in NODE_TYPES but Delta, which only
+#: derivations create).
+NODE_COVERAGE = (
+    "Symbol", "Number", "Ones", "Identity", "Zero", "Commutation", "Let", "Add", "Scale",
+    "ScalarMul", "MatMul", "Transpose", "Hadamard", "Power", "Apply", "Diag", "DiagPart",
+    "Vec", "Unvec", "Kron", "Trace", "Inverse", "Det", "LogDet", "Sum", "Norm", "Frob",
+)
+
+
+class Source(Protocol):
+    """Where the generator's random decisions come from."""
+
+    def integer(self, lo: int, hi: int) -> int:
+        """An integer in ``[lo, hi]``; shrinking goes toward ``lo``."""
+
+    def choice(self, options: Sequence[T]) -> T:
+        """One of ``options``; shrinking goes toward the first."""
+
+
+class DrawSource:
+    """Decisions drawn by hypothesis (``draw`` of an ``st.composite``), so they shrink."""
+
+    def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any]) -> None:
+        self.draw = draw
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.draw(st.integers(lo, hi))
+
+    def choice(self, options: Sequence[T]) -> T:
+        return self.draw(st.sampled_from(options))
+
+
+class RandomSource:
+    """Decisions from a seeded ``random.Random`` (the long run: cheap, replayable by seed)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.rng.randint(lo, hi)
+
+    def choice(self, options: Sequence[T]) -> T:
+        return options[self.rng.randrange(len(options))]
+
+
+def generic_functions(max_order: int = 4) -> dict[str, Callable[..., Any]]:
+    """``functions=`` for :func:`matcalc.compile`: σ and its derivatives as the reference uses.
+
+    :func:`matcalc.numeric.evaluate` stands σ⁽ᵏ⁾ for the k-th derivative of sin(t) + e^{t/2};
+    compiled code gets the same functions so the two can be compared.
+    """
+    from .numeric import default_generic
+
+    return {GENERIC_NAME + "'" * k: default_generic(k) for k in range(max_order + 1)}
+
+
+# ----------------------------------------------------------------------------------------
+# The generator
+# ----------------------------------------------------------------------------------------
+
+Shape = tuple[Dim, Dim]
+_CONSTANTS = (Fraction(1, 2), Fraction(2), Fraction(3), Fraction(-1), Fraction(-3, 2))
+_SHIFTS = (Fraction(1), Fraction(1, 2), Fraction(2))
+# Built-in functions with a domain restriction, and how their argument is made safe.
+_POSITIVE_ARG = ("log", "sqrt")
+_SMALL_ARG = ("tan", "arcsin", "arccos")
+
+
+@dataclass
+class ExprGen:
+    """Random expressions of a requested shape over a few symbolic dims.
+
+    Parameters
+    ----------
+    src : Source
+        The random decisions.
+    dims : sequence of Dim
+        The symbolic dims shapes are made of (besides 1).
+    budget : int
+        Roughly the most nodes one expression gets; when spent, only leaves are made.
+        Keeps expressions small enough for SymPy at dims 1–2.
+    reuse : bool
+        Whether a new leaf of a shape prefers an existing symbol of that shape (so a
+        variable occurs several times, which is what makes gradients interesting).
+    """
+
+    src: Source
+    dims: Sequence[Dim]
+    budget: int = 12
+    reuse: bool = True
+    symbols: dict[Shape, list[Symbol]] = field(default_factory=dict)
+    _names: set[str] = field(default_factory=set)
+    _lets: int = 0
+
+    # --- shapes and leaves --------------------------------------------------------------
+    def any_dim(self) -> Dim:
+        return self.src.choice([ONE, *self.dims])
+
+    def proper_dim(self) -> Dim:
+        return self.src.choice(list(self.dims))
+
+    def any_shape(self) -> Shape:
+        return (self.any_dim(), self.any_dim())
+
+    def symbol(self, shape: Shape) -> Symbol:
+        """An existing symbol of this shape (often) or a new one, named by its kind."""
+        have = self.symbols.setdefault(shape, [])
+        if have and self.reuse and self.src.integer(0, 2) > 0:
+            return self.src.choice(have)
+        r, c = shape
+        if r == 1 and c == 1:
+            pool = "abcdefgh"
+        elif c == 1:
+            pool = "uvwxyz"
+        elif r == 1:
+            pool = "rst"
+        else:
+            pool = "ABCDEFGH"
+        k = 0
+        while True:
+            name = pool[k % len(pool)] + (str(k // len(pool)) if k >= len(pool) else "")
+            if name not in self._names:
+                break
+            k += 1
+        self._names.add(name)
+        s = mcb.matrix(name, r, c)
+        have.append(s)
+        return s
+
+    def number(self) -> Expr:
+        if self.src.integer(0, 4) == 0:
+            return self.proper_dim() / 2  # a dim standing where a scalar is expected
+        return mcb.as_expr(self.src.choice(_CONSTANTS))
+
+    def leaf(self, shape: Shape) -> Expr:
+        r, c = shape
+        kind = self.src.choice(["symbol", "symbol", "symbol", "ones", "const"])
+        if kind == "ones":
+            return mcb.ones(r, c)
+        if kind == "const":
+            if r == 1 and c == 1:
+                return self.number()
+            if r == c and self.src.integer(0, 1):
+                return mcb.eye(r)
+            return mcb.zeros(r, c) if self.src.integer(0, 3) == 0 else mcb.ones(r, c)
+        return self.symbol(shape)
+
+    # --- safe arguments -----------------------------------------------------------------
+    def positive(self, shape: Shape, depth: int) -> Expr:
+        """An expression whose entries are positive at every point."""
+        x = self.expr(shape, depth)
+        how = self.src.choice(["exp", "square", "sigmoid", "softplus"])
+        if how == "exp":
+            return mcb.exp(x)
+        if how == "square":
+            return x * x + self.src.choice(_SHIFTS)
+        return mcb.sigmoid(x) if how == "sigmoid" else mcb.softplus(x)
+
+    def small(self, shape: Shape, depth: int) -> Expr:
+        """An expression with entries in (−½, ½): in range for arcsin, arccos and tan."""
+        x = self.expr(shape, depth)
+        return Fraction(1, 2) * (mcb.tanh(x) if self.src.integer(0, 1) else mcb.sin(x)) * \
+            Fraction(9, 10)
+
+    def spd(self, n: Dim, depth: int) -> Expr:
+        """``A Aᵀ + cI``: symmetric positive definite, so inv and logdet are smooth."""
+        a = self.expr((n, self.any_dim()), depth)
+        return a @ a.T + self.src.choice(_SHIFTS) * mcb.eye(n)
+
+    def apply(self, shape: Shape, depth: int) -> Expr:
+        name = self.src.choice([*FUNCTIONS, GENERIC_NAME])
+        if name == GENERIC_NAME:
+            return _SIGMA(self.expr(shape, depth))
+        fn = getattr(mcb, name)
+        if name in _POSITIVE_ARG:
+            return fn(self.positive(shape, depth))
+        if name in _SMALL_ARG:
+            return fn(self.small(shape, depth))
+        return fn(self.expr(shape, depth))
+
+    # --- the productions ----------------------------------------------------------------
+    def expr(self, shape: Shape, depth: int) -> Expr:
+        """A random expression of ``shape`` at most ``depth`` levels deep."""
+        if depth <= 0 or self.budget <= 0:
+            return self.leaf(shape)
+        self.budget -= 1
+        r, c = shape
+        scalar, square = r == 1 and c == 1, r == c
+        options = ["leaf", "add", "scale", "matmul", "transpose", "apply", "power", "let",
+                   "kron"]
+        if scalar:
+            options += ["trace", "sum", "norm", "frob", "det", "logdet", "inverse",
+                        "scalar_kron", "add"]
+        else:
+            options += ["scalarmul", "hadamard", "unvec"]
+        if square and not scalar:
+            options += ["diag", "inverse"]
+        if c == 1 and not scalar:
+            options += ["diagpart", "vec"]
+        op = self.src.choice(options)
+        return getattr(self, "_" + op)(shape, depth - 1)
+
+    def _leaf(self, shape: Shape, depth: int) -> Expr:
+        return self.leaf(shape)
+
+    def _add(self, shape: Shape, depth: int) -> Expr:
+        r, c = shape
+        a = self.expr(shape, depth)
+        # NumPy-style broadcasting: a row, a column or a scalar against the full shape.
+        other = self.src.choice([shape, shape, (ONE, c), (r, ONE), (ONE, ONE)])
+        b = self.expr(other, depth)
+        if self.src.integer(0, 1):
+            return a - b
+        return a + b if self.src.integer(0, 1) else b + a
+
+    def _scale(self, shape: Shape, depth: int) -> Expr:
+        x = self.expr(shape, depth)
+        how = self.src.choice(["mul", "div", "neg", "dim"])
+        if how == "mul":
+            return self.src.choice(_CONSTANTS) * x
+        if how == "div":
+            return x / self.src.choice([2, 3, Fraction(1, 2)])
+        return -x if how == "neg" else self.proper_dim() * x
+
+    def _scalarmul(self, shape: Shape, depth: int) -> Expr:
+        x = self.expr(shape, depth)
+        if self.src.integer(0, 2) == 0:
+            return x / self.positive((ONE, ONE), depth)
+        s = self.expr((ONE, ONE), depth)
+        return s * x if self.src.integer(0, 1) else x * s
+
+    def _matmul(self, shape: Shape, depth: int) -> Expr:
+        k = self.any_dim()
+        return self.expr((shape[0], k), depth) @ self.expr((k, shape[1]), depth)
+
+    def _transpose(self, shape: Shape, depth: int) -> Expr:
+        return self.expr((shape[1], shape[0]), depth).T
+
+    def _hadamard(self, shape: Shape, depth: int) -> Expr:
+        a = self.expr(shape, depth)
+        if self.src.integer(0, 2) == 0:
+            return a / self.positive(shape, depth)
+        return mcb.hadamard(a, self.expr(shape, depth))
+
+    def _power(self, shape: Shape, depth: int) -> Expr:
+        k = self.src.choice([2, 3, -1, Fraction(1, 2), Fraction(-1, 2), Fraction(3, 2)])
+        if k in (2, 3):
+            return self.expr(shape, depth) ** k
+        return self.positive(shape, depth) ** k
+
+    def _apply(self, shape: Shape, depth: int) -> Expr:
+        return self.apply(shape, depth)
+
+    def _let(self, shape: Shape, depth: int) -> Expr:
+        self._lets += 1
+        return mcb.let(f"z{self._lets}", self.expr(shape, depth))
+
+    def _kron(self, shape: Shape, depth: int) -> Expr:
+        r, c = shape
+        # Shapes multiply, so r×c arises as (r×1)⊗(1×c) or with a 1×1 factor.
+        how = self.src.choice(["outer", "left", "right"])
+        if how == "outer":
+            return mcb.kron(self.expr((r, ONE), depth), self.expr((ONE, c), depth))
+        s = self.expr((ONE, ONE), depth)
+        x = self.expr(shape, depth)
+        return mcb.kron(s, x) if how == "left" else mcb.kron(x, s)
+
+    def _scalar_kron(self, shape: Shape, depth: int) -> Expr:
+        a, b = self.proper_dim(), self.proper_dim()
+        k = mcb.kron(self.expr((a, a), depth), self.expr((b, b), depth))
+        return mcb.trace(k) if self.src.integer(0, 1) else mcb.sum(k)
+
+    def _unvec(self, shape: Shape, depth: int) -> Expr:
+        r, c = shape
+        how = self.src.choice(["commutation", "kron", "vec"])
+        if how == "commutation":  # unvec(K vec(Y)) = Yᵀ for Y c×r
+            from .calculus import commutation
+
+            v = commutation(c, r) @ mcb.vec(self.expr((c, r), depth))
+        elif how == "kron":  # unvec(u ⊗ v) = v uᵀ
+            v = mcb.kron(self.expr((c, ONE), depth), self.expr((r, ONE), depth))
+        else:
+            v = mcb.vec(self.expr(shape, depth))
+        return Unvec(v, r, c)  # no public constructor: the node itself
+
+    def _diag(self, shape: Shape, depth: int) -> Expr:
+        return mcb.Diag(self.expr((shape[0], ONE), depth))
+
+    def _diagpart(self, shape: Shape, depth: int) -> Expr:
+        return mcb.diag(self.expr((shape[0], shape[0]), depth))
+
+    def _vec(self, shape: Shape, depth: int) -> Expr:
+        n = shape[0]
+        return mcb.vec(self.expr(self.src.choice([(ONE, n), (n, ONE)]), depth))
+
+    def _trace(self, shape: Shape, depth: int) -> Expr:
+        n = self.proper_dim()
+        return mcb.trace(self.expr((n, n), depth))
+
+    def _sum(self, shape: Shape, depth: int) -> Expr:
+        return mcb.sum(self.expr(self.any_shape(), depth))
+
+    def _norm(self, shape: Shape, depth: int) -> Expr:
+        return mcb.norm(self.expr(self.any_shape(), depth))
+
+    def _frob(self, shape: Shape, depth: int) -> Expr:
+        s = self.any_shape()
+        return mcb.frob(self.expr(s, depth), self.expr(s, depth))
+
+    def _det(self, shape: Shape, depth: int) -> Expr:
+        n = self.proper_dim()
+        # det is a polynomial, smooth everywhere: any square argument will do.
+        x = self.spd(n, depth) if self.src.integer(0, 1) else self.expr((n, n), depth)
+        return mcb.det(x)
+
+    def _logdet(self, shape: Shape, depth: int) -> Expr:
+        return mcb.logdet(self.spd(self.proper_dim(), depth))
+
+    def _inverse(self, shape: Shape, depth: int) -> Expr:
+        return mcb.inv(self.spd(shape[0], depth))
+
+
+# ----------------------------------------------------------------------------------------
+# Cases: a generated function with its variables and dims
+# ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One generated test case.
+
+    Attributes
+    ----------
+    f : Expr
+        The expression (1×1 for gradient properties).
+    wrt : list of Symbol
+        Variables to differentiate by: the free symbols of ``f`` (a fresh one if none, so
+        the zero gradient is exercised too).
+    dims : list of Dim
+        The symbolic dims the shapes are made of.
+    """
+
+    f: Expr
+    wrt: list[Symbol]
+    dims: list[Dim]
+
+    def __repr__(self) -> str:  # hypothesis prints this for a falsifying example
+        wrt = ", ".join(f"{s.name}: {s.shape[0]}×{s.shape[1]}" for s in self.wrt)
+        return f"Case(f = {self.f}  wrt [{wrt}])"
+
+
+def _dims(src: Source) -> list[Dim]:
+    return [dim(n) for n in ("m", "n", "p")[: src.integer(1, 3)]]
+
+
+def random_case(src: Source, *, scalar: bool = True, depth: int = 3, budget: int = 10) -> Case:
+    """A random case: a scalar function of its variables (``scalar``) or any-shape one."""
+    dims = _dims(src)
+    gen = ExprGen(src, dims, budget=budget)
+    shape = (ONE, ONE) if scalar else gen.any_shape()
+    f = gen.expr(shape, depth)
+    wrt = sorted(f.free_symbols, key=lambda s: s.name)
+    if not wrt:
+        wrt = [gen.symbol(gen.any_shape())]
+    return Case(f, wrt, dims)
+
+
+def dim_values(case: Case, src: Source, lo: int = 1, hi: int = 3) -> dict[Dim, int]:
+    """Concrete values for the case's dims."""
+    return {d: src.integer(lo, hi) for d in case.dims}
+
+
+@st.composite
+def cases(draw: Callable[..., Any], scalar: bool = True, depth: int = 3,
+          budget: int = 10) -> Case:
+    """Hypothesis strategy for :class:`Case` (see :func:`random_case`)."""
+    return random_case(DrawSource(draw), scalar=scalar, depth=depth, budget=budget)
+
+
+def scalar_cases(depth: int = 3, budget: int = 10) -> st.SearchStrategy[Case]:
+    """Scalar-valued functions of chosen variables (the gradient properties' input)."""
+    return cases(scalar=True, depth=depth, budget=budget)
+
+
+def matrix_cases(depth: int = 3, budget: int = 10) -> st.SearchStrategy[Case]:
+    """Functions of any shape (the Jacobian property's input)."""
+    return cases(scalar=False, depth=depth, budget=budget)
+
+
+@st.composite
+def exprs(draw: Callable[..., Any], depth: int = 3, budget: int = 10) -> Expr:
+    """Hypothesis strategy for a bare expression of random shape."""
+    return random_case(DrawSource(draw), scalar=False, depth=depth, budget=budget).f
+
+
+def node_types(e: Expr) -> set[str]:
+    """Names of the node types occurring in ``e`` (coverage bookkeeping)."""
+    return {type(n).__name__ for n in walk(e)}
+
+
+# ----------------------------------------------------------------------------------------
+# Properties: each returns None when it holds and a description of the disagreement when
+# it does not; Skip means no admissible test point (every draw hit a kink or overflowed).
+# ----------------------------------------------------------------------------------------
+
+
+class Skip(Exception):
+    """The property could not be checked here (no admissible point, or out of time)."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`Skip` when the block runs longer than ``seconds`` (a per-example
+    deadline for SymPy, whose ``simplify`` has no bound of its own; POSIX main thread only)."""
+    if seconds <= 0 or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise Skip(f"over the {seconds} s deadline")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _point(exprs: Sequence[Expr], dims: Mapping[Dim, int], seed: int) -> dict[Symbol, Any]:
+    from .numeric import random_point
+
+    try:
+        return random_point(list(exprs), dims, seed)
+    except ValueError as exc:
+        if "no point found" in str(exc):
+            raise Skip(str(exc)) from None
+        raise
+
+
+def _shape_mismatch(got: Expr, want: Shape, what: str) -> str | None:
+    if got.shape != want:
+        return f"{what} has shape {fmt_shape(got.shape)}, expected {fmt_shape(want)}: {got}"
+    return None
+
+
+def prop_grad_fd(case: Case, dims: Mapping[Dim, int], seed: int,
+                 grad: Callable[..., Any] | None = None) -> str | None:
+    """``grad`` agrees with central differences along random directions at a random point.
+
+    A mismatch at the default step is retried at three other steps on the same point:
+    a wrong gradient fails at every step, rounding or curvature noise does not.
+    ``grad`` defaults to ``mc.grad`` (the sanity test passes a deliberately wrong one).
+    """
+    from .calculus import grad as mc_grad
+    from .numeric import fd_grad_check
+
+    grads = (grad or mc_grad)(case.f, case.wrt)
+    for x, g in zip(case.wrt, grads):
+        bad = _shape_mismatch(g, x.shape, f"grad wrt {x.name}")
+        if bad:
+            return bad
+    point = _point([case.f, *grads, *case.wrt], dims, seed)
+    report = None
+    for eps in (1e-6, 1e-5, 1e-4, 1e-7):
+        report = fd_grad_check(case.f, case.wrt, grads, values=point, dims=dims, rng=seed,
+                               eps=eps)
+        if report:
+            return None
+    return f"gradients {[str(g) for g in grads]}\n{report}"
+
+
+def prop_grad_sympy(case: Case, dims: Mapping[Dim, int]) -> str | None:
+    """``mc.check_grad``: the gradient equals SymPy's elementwise derivatives exactly."""
+    from .sympy_bridge import check_grad
+
+    report = check_grad(case.f, case.wrt, dims)
+    return None if report else str(report)
+
+
+def prop_jacobian_fd(case: Case, dims: Mapping[Dim, int], seed: int) -> str | None:
+    """``mc.jacobian`` (vec dF = J vec dx) agrees with central differences, per variable."""
+    from .calculus import jacobian
+    from .numeric import fd_jacobian_check
+
+    for x in case.wrt[:2]:
+        J = jacobian(case.f, x)
+        n_f, n_x = case.f.shape[0] * case.f.shape[1], x.shape[0] * x.shape[1]
+        bad = _shape_mismatch(J, (n_f, n_x), f"jacobian wrt {x.name}")
+        if bad:
+            return bad
+        point = _point([case.f, J, x], dims, seed)
+        report = None
+        for eps in (1e-6, 1e-5, 1e-4):
+            report = fd_jacobian_check(case.f, x, J, values=point, dims=dims, rng=seed,
+                                       eps=eps)
+            if report:
+                break
+        else:
+            return f"J = {J}\n{report}"
+    return None
+
+
+def _close(a: Any, b: Any, rtol: float = 1e-7) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = 1.0 + max(float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)))
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= rtol * scale))
+
+
+def prop_simplify(e: Expr, dims: Mapping[Dim, int], seed: int) -> str | None:
+    """``mc.simplify`` keeps the shape and the value (reference interpreter, random point)."""
+    from .numeric import evaluate
+    from .simplifier import simplify
+
+    s = simplify(e)
+    bad = _shape_mismatch(s, e.shape, "simplify(e)")
+    if bad:
+        return bad
+    point = _point([e, s], dims, seed)
+    a, b = evaluate(e, point, dims), evaluate(s, point, dims)
+    if not _close(a, b):
+        return f"simplify({e}) = {s}\n  before {a.ravel()}\n  after  {b.ravel()}"
+    return None
+
+
+def _compiled_shape_ok(value: Any, shape: tuple[Dim, Dim]) -> bool:
+    """The API's return convention: 1×1 → scalar, n×1 → 1-D, a matrix → 2-D."""
+    ndim = np.ndim(value)
+    r, c = shape
+    if r == 1 and c == 1:
+        return ndim == 0
+    if c == 1:
+        return ndim == 1
+    return ndim == 2 if r != 1 else ndim in (1, 2)
+
+
+def prop_compile(outs: Sequence[Expr], dims: Mapping[Dim, int], seed: int,
+                 compile: Callable[..., Any], exact: bool = False) -> str | None:  # noqa: A002
+    """``mc.compile`` agrees with the reference interpreter (and SymPy with ``exact``).
+
+    Arrays are passed 2-D except vectors, which go in 1-D, as users pass them.
+    """
+    from .numeric import evaluate
+
+    outs = list(outs)
+    args = sorted({s for e in outs for s in e.free_symbols}, key=lambda s: s.name)
+    try:
+        fn = compile(outs, args=args, functions=generic_functions())
+    except ValueError as exc:
+        # A dim that only constants carry (ones(m, m) with no m-sized argument) cannot be
+        # read from the arrays: the documented limit, not a disagreement.
+        if "cannot infer dim" in str(exc):
+            raise Skip(str(exc)) from None
+        raise
+    point = _point(outs, dims, seed)
+    kwargs = {s.name: (v[:, 0] if s.shape[1] == 1 and s.shape[0] != 1 else v)
+              for s, v in point.items()}
+    got = fn(**kwargs)
+    for i, (e, value) in enumerate(zip(outs, got)):
+        ref = evaluate(e, point, dims)
+        if not _compiled_shape_ok(value, e.shape):
+            return f"output {i} ({e}, {fmt_shape(e.shape)}) came back with shape {np.shape(value)}"
+        if not _close(np.reshape(value, ref.shape), ref, 1e-9):
+            return f"output {i} = {e}: compiled {np.ravel(value)}, reference {ref.ravel()}"
+        if exact and not any(isinstance(n, Apply) and n.fn not in FUNCTIONS for n in walk(e)):
+            from .sympy_bridge import to_sympy
+
+            subs = {}
+            for s, v in point.items():
+                from .sympy_bridge import resolve_dims, symbol_matrix
+
+                sm = symbol_matrix(s.name, s.shape, resolve_dims(dims))
+                subs.update({sm[i, j]: float(v[i, j]) for i in range(sm.rows)
+                             for j in range(sm.cols)})
+            exact_val = np.array(to_sympy(e, dims).xreplace(subs).evalf(30), dtype=float)
+            if not _close(np.reshape(value, ref.shape), exact_val, 1e-8):
+                return f"output {i} = {e}: compiled {np.ravel(value)}, SymPy {exact_val.ravel()}"
+    return None
+
+
+#: What the text syntax of :func:`matcalc.parse` cannot say, so round trips skip it:
+#: commutation matrices and reshapes (no text form), generic σ and its derivatives, step,
+#: and constants involving dims (``m/2``). Every other node type in :data:`NODE_COVERAGE`
+#: has a text form; a constant whose size no symbol fixes reads back with a fresh dim.
+def text_uncovered(e: Expr) -> list[str]:
+    """Why ``e`` is outside the text syntax (empty when it is covered)."""
+    out = []
+    for n in walk(e):
+        if isinstance(n, (Commutation, Unvec)):
+            out.append(type(n).__name__)
+        elif isinstance(n, Apply) and (n.fn not in FUNCTIONS or n.order):
+            out.append(f"generic function {n.fn}")
+        elif isinstance(n, Apply) and n.fn == "step":
+            out.append("step (the text has relu and sign, not step)")
+        elif isinstance(n, Number) and n.value.free_symbols:
+            out.append(f"dim constant {n.value}")
+        elif isinstance(n, Scale) and n.coef.free_symbols:
+            out.append(f"dim coefficient {n.coef}")
+    return out
+
+
+def prop_parse(e: Expr, dims: Mapping[Dim, int], seed: int, parse: Callable[..., Any],
+               unparse: Callable[[Expr], str]) -> str | None:
+    """``parse(unparse(e))`` means ``e`` where the syntax covers ``e``; ``parse(str(e))`` never
+    raises anything but ParseError/ShapeError, and means ``e`` when it is accepted.
+
+    ``str(e)`` is the readable Unicode form (``Xᵀ``, ``⊙``, juxtaposition for products); it is
+    not meant to be parsed back, so only its failure mode is a property. The round trip
+    goes through :func:`matcalc.parse.unparse`, the text form made for pasting back in.
+    """
+    from .errors import ParseError, ShapeError
+    from .numeric import evaluate
+
+    shapes = {s.name: s.shape for s in e.free_symbols}
+    known = {x for n in walk(e) for d in n.shape for x in d.symbols}
+    texts = []
+    try:
+        texts.append(("unparse", unparse(e)))
+    except ValueError as exc:
+        if not text_uncovered(e):
+            return f"unparse refused a covered expression {e}: {exc}"
+    if not any(isinstance(n, Let) for n in walk(e)):  # str prints a Let by its name
+        texts.append(("str", str(e)))
+    checked = 0
+    for how, text in texts:
+        try:
+            back = parse(text, **shapes)
+        except (ParseError, ShapeError) as exc:
+            if how == "str":
+                continue  # readable text need not parse; it must only fail cleanly
+            return f"parse(unparse(e)) of {e} raised {exc!r}\n  text: {text}"
+        fresh = {x for n in walk(back) for d in n.shape for x in d.symbols} - known
+        if fresh:
+            # The text does not say the size of a constant (ones(m, m) next to scalars),
+            # so parse names it afresh; the meaning then depends on that size.
+            continue
+        if back.shape != e.shape:
+            if how == "str":
+                continue  # str writes 1 for a ones vector: readable, not a text form
+            return f"parse({how}(e)) of {e} has shape {fmt_shape(back.shape)}: {back}"
+        point = _point([e, back], dims, seed)
+        a, b = evaluate(e, point, dims), evaluate(back, point, dims)
+        if not _close(a, b):
+            return f"parse({how}(e)) = {back} differs from e = {e}: {a.ravel()} vs {b.ravel()}"
+        checked += 1
+    if not checked:
+        raise Skip("no text form of e determines its dims")
+    return None
+
+
+def latex_failures(items: Sequence[Expr | str], compile_latex: Callable[[str], tuple[bool, str]],
+                   document: Callable[..., str]) -> list[tuple[str, str]]:
+    """The items whose LaTeX does not compile: one pdflatex run for the whole batch, and
+    bisection down to the culprits only when that fails (so a clean batch costs one run)."""
+    from .latex import latex
+
+    texs = [x if isinstance(x, str) else latex(x) for x in items]
+
+    def doc(part: Sequence[str]) -> str:
+        return document("\n".join(rf"\[ {t} \]" for t in part), math=False)
+
+    def bad(part: list[str]) -> list[tuple[str, str]]:
+        ok, log = compile_latex(doc(part))
+        if ok:
+            return []
+        if len(part) == 1:
+            errors = [ln for ln in log.splitlines() if ln.startswith("!")]
+            return [(part[0], "; ".join(errors) or log[-500:])]
+        mid = len(part) // 2
+        return bad(part[:mid]) + bad(part[mid:])
+
+    return bad(texs)
