@@ -23,6 +23,9 @@ EXPECTED = ["01_single_layer_relu.ipynb", "02_two_layer_network.ipynb",
 # Generous: a notebook takes 3–5 s here including the kernel's start; this catches a
 # notebook that has become slow (a Kronecker product formed at large size, say).
 TIME_LIMIT_S = 60.0
+# The notebooks that check a seed's own claims with mc.verify and show the reports.
+SHOWS_VERIFY = {"01_single_layer_relu.ipynb", "02_two_layer_network.ipynb",
+                "03_linear_regression.ipynb"}
 
 _missing = [m for m in ("nbformat", "nbclient", "ipykernel")
             if importlib.util.find_spec(m) is None]
@@ -90,6 +93,10 @@ def test_notebook_executes(name, monkeypatch, tmp_path):
     latex = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
              if o.output_type == "execute_result" and "text/latex" in o.get("data", {})]
     assert latex, f"{name} displays no rendered math"
+    if name in SHOWS_VERIFY:
+        # Issue 4, item 6: a verify report renders the claim and the truth side by side.
+        reports = [o.data["text/latex"] for o in latex if "claimed" in o.data["text/latex"]]
+        assert reports and all("true" in r for r in reports), f"{name}: no verify report shown"
     assert elapsed < TIME_LIMIT_S, f"{name} took {elapsed:.1f} s"
 
 
