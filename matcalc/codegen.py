@@ -25,7 +25,7 @@ from .dims import Dim, fmt_shape
 from .emit import POSTFIX, Code, Emitter
 from .functions import FUNCTIONS
 from .lower import Lowerer, Val, densify, full, impl_key, lower
-from .nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, walk
+from .nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, children, walk
 
 __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 
@@ -219,6 +219,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
                 namespace[var] = fns[k]
 
     lo = Lowerer(em, dim_names, impls, {s: s.name for s in params})
+    lo.shared = _shared(outs)
     out_codes = [_output(lo, lower(e, lo)) for e in outs]
     for c in out_codes:
         if not c.fixed and c.hint is None:
@@ -253,6 +254,21 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
     fn.source = source
     fn.args = tuple(names)
     return fn
+
+
+def _shared(outs: list[Expr]) -> set[Expr]:
+    """Subexpressions with two or more parents across all outputs (or that are outputs)."""
+    parents: dict[Expr, int] = {}
+    seen: set[Expr] = set()
+    for e in outs:
+        parents[e] = parents.get(e, 0) + 1
+        for node in walk(e):
+            if node in seen:
+                continue
+            seen.add(node)
+            for c in children(node):
+                parents[c] = parents.get(c, 0) + 1
+    return {e for e, k in parents.items() if k > 1}
 
 
 def _one_line(text: str) -> str:

@@ -97,6 +97,7 @@ class Lowerer:
         self.functions = functions  # implementation key → variable holding it
         self.arg_names = arg_names
         self.memo: dict[Expr, Val] = {}
+        self.shared: set[Expr] = set()  # subexpressions with several parents (see reuse)
         self.needs_dtype = False
         self.dtype_name = em.fresh("dtype")
         self.helpers: set[str] = set()
@@ -142,6 +143,11 @@ class Lowerer:
         text = self._prod(e)
         loose = e.is_Add or (op == "**" and (e.is_Mul or (e.is_Rational and not e.is_Integer)))
         return f"({text})" if loose or text.startswith("-") else text
+
+    def reuse(self, e: Expr) -> bool:
+        """Whether ``e`` is (or will be) computed anyway, so rules should use its value
+        rather than a cheaper form that would compute it a second way (CSE first)."""
+        return e in self.memo or e in self.shared
 
     def dim(self, d: Dim) -> Code:
         return self.num(d.expr)
@@ -410,6 +416,8 @@ def _scale(e: Scale, lo: Lowerer) -> Val:
 
 def _scaled_node(lo: Lowerer, factors: list[Any], x: Expr) -> Val:
     """``c X``: inside a product or an elementwise product, c scales the smallest factor."""
+    if lo.reuse(x):
+        return lo.scale(factors, lower(x, lo))
     if isinstance(x, MatMul):
         from .chain import chain
 
@@ -488,7 +496,7 @@ def _hadamard_vals(lo: Lowerer, vs: list[Val], shape: tuple, factors: list[Any])
 def _power(e: Power, lo: Lowerer) -> Val:
     """Elementwise power: x², 1/x and √x get their cheap NumPy forms; ‖X‖² = X : X."""
     k = e.k
-    if isinstance(e.x, Norm) and k == 2:
+    if isinstance(e.x, Norm) and k == 2 and not lo.reuse(e.x):
         x = lower(e.x.x, lo)
         return frob(lo, x, x)
     v = densify(lo, lower(e.x, lo))
@@ -512,7 +520,12 @@ def _apply(e: Apply, lo: Lowerer) -> Val:
     """``f(X)`` elementwise: a built-in's NumPy template or a user implementation."""
     v = densify(lo, lower(e.x, lo))
     spec = FUNCTIONS.get(e.fn)
-    if spec is not None and e.order == 0:
+    if e.fn == "step" and e.order == 0 and not v.is_scalar:
+        # a comparison and a cast run ~20x faster than np.heaviside; step(NaN) is then 0,
+        # and NaN still propagates through the products the step multiplies
+        cmp = lo.em.op(ADD, (v.code, ADD + 1), " > 0")
+        code = lo.em.op(POSTFIX, (cmp, POSTFIX), ".astype(", (v.code, POSTFIX), ".dtype)")
+    elif spec is not None and e.order == 0:
         head, _, tail = spec.numpy.partition("{0}")
         if head.startswith("_"):
             lo.helper(head[:-1])
@@ -540,7 +553,7 @@ def _diag(e: Diag, lo: Lowerer) -> Val:
 def _diag_part(e: DiagPart, lo: Lowerer) -> Val:
     """diag(AB)ᵢ = Σⱼ Aᵢⱼ Bⱼᵢ without forming AB; diag(Diag(v)) = v; diag(cI) = c 1."""
     x = e.x
-    if isinstance(x, MatMul):
+    if isinstance(x, MatMul) and not lo.reuse(x):
         from .chain import chain
 
         a = densify(lo, lower(x.factors[0], lo))
@@ -611,7 +624,7 @@ def _kron(e: Kron, lo: Lowerer) -> Val:
 def _trace(e: Trace, lo: Lowerer) -> Val:
     """tr(AB) = Aᵀ : B, never forming AB (Matrix Cookbook eq. 16)."""
     x = e.x
-    if isinstance(x, MatMul):
+    if isinstance(x, MatMul) and not lo.reuse(x):
         from .chain import chain
 
         a = lower(x.factors[0], lo)
@@ -704,12 +717,12 @@ def _sum(e: Sum, lo: Lowerer) -> Val:
     from .chain import chain
 
     x = e.x
-    if isinstance(x, Power) and x.k == 2:  # sum(X.^2) = X : X, without the squares
+    if isinstance(x, Power) and x.k == 2 and not lo.reuse(x):  # sum(X.^2) = X : X
         v = lower(x.x, lo)
         return frob(lo, v, v)
-    if isinstance(x, Hadamard) and len(x.factors) == 2:  # sum(A ⊙ B) = A : B
+    if isinstance(x, Hadamard) and len(x.factors) == 2 and not lo.reuse(x):  # sum(A⊙B) = A:B
         return frob(lo, lower(x.factors[0], lo), lower(x.factors[1], lo))
-    factors = list(x.factors) if isinstance(x, MatMul) else [x]
+    factors = list(x.factors) if isinstance(x, MatMul) and not lo.reuse(x) else [x]
     vals = [lower(f, lo) for f in factors]
     return chain(lo, [lo.const(1, ONE, x.shape[0])] + vals + [lo.const(1, x.shape[1], ONE)])
 
