@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
@@ -153,10 +154,12 @@ def _unparse(e: Any) -> str:
     return unparse(e)
 
 
-def _numpy_source(exprs: list[Any], symbols: list[Any]) -> str:
-    """Ready-to-paste NumPy source computing every expression in ``exprs``."""
+def _numpy_source(exprs: list[Any], symbols: list[Any], name: str) -> str:
+    """Ready-to-paste NumPy source of a function ``name`` computing each of ``exprs``."""
     fn = _api("compile")(exprs, args=symbols)
-    source = fn.source.rstrip() + "\n"
+    # the generated function is called whatever codegen calls it; name it for its results
+    source = re.sub(r"^def \w+\(", f"def {name}(", fn.source.rstrip(), count=1,
+                    flags=re.MULTILINE) + "\n"
     if "import numpy as np" not in source:
         source = "import numpy as np\n\n\n" + source
     return source
@@ -177,7 +180,8 @@ def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
     results = [rule(f, x) for x in wrt]
     if args.numpy:
         symbols = sorted(f.free_symbols, key=lambda s: s.name)
-        out.write(_numpy_source([f, *results], symbols))
+        names = {"grad": "gradient", "jacobian": "jacobian", "hessian": "hessian"}
+        out.write(_numpy_source([f, *results], symbols, f"value_and_{names[kind]}"))
         return 0
     for x, r in zip(wrt, results):
         if args.latex:
