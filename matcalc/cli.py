@@ -27,7 +27,7 @@ examples:
   matcalc grad "x'*A*x" --wrt x --plain
   matcalc jacobian "tanh(W*x)" --wrt x
   matcalc hessian "x'*A*x" --wrt x
-  matcalc verify "x'*A*x" --wrt x --claimed "2*A*x"
+  matcalc verify "x'*A*x" --wrt x --claimed "(A+A')*x"
   matcalc parse "norm2(X*w-y)^2"
 
 names a-g are scalars, h-z vectors, A-Z matrices unless --shape says otherwise

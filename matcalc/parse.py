@@ -54,7 +54,7 @@ from . import nodes
 from .dims import Dim, check_name, dim
 from .errors import ParseError
 from .nodes import Expr
-from .parse_shapes import ELEMENTWISE, Builder, ShapeTerms, Typer
+from .parse_shapes import ELEMENTWISE, MAX_CONSTANT_BITS, Builder, ShapeTerms, Typer, bits
 
 __all__ = ["parse", "unparse", "FUNCTIONS"]
 
@@ -137,11 +137,15 @@ def _tokens(text: str) -> list[Token]:
 
 
 def _number(tok: Token, text: str) -> sympy.Rational:
+    """The exact value of a number token; huge ones are refused before they are computed."""
     mantissa, _, exponent = tok.text.lower().partition("e")
-    if exponent and abs(int(exponent)) > 300:
-        raise ParseError(f"number {tok.text} is out of range (column {tok.pos + 1})", text,
-                         tok.pos)
-    return sympy.Rational(Fraction(tok.text))
+    value = None
+    if len(mantissa) <= 400 and not (exponent and abs(int(exponent)) > 300):
+        value = sympy.Rational(Fraction(tok.text))
+    if value is None or bits(value) > MAX_CONSTANT_BITS:
+        raise ParseError(f"number {tok.text[:20]}{'...' if len(tok.text) > 20 else ''} is out "
+                         f"of range (column {tok.pos + 1})", text, tok.pos)
+    return value
 
 
 # ----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .nodes import Expr, Ones
 if TYPE_CHECKING:
     from .parse import Node
 
-__all__ = ["Typer", "Builder", "ELEMENTWISE", "ShapeTerms"]
+__all__ = ["Typer", "Builder", "ELEMENTWISE", "ShapeTerms", "MAX_CONSTANT_BITS", "bits"]
 
 MAX_MATRIX_POWER = 64
 MAX_CONSTANT_BITS = 1000  # folded constants larger than this are refused, not computed
@@ -42,7 +42,7 @@ ShapeTerms = tuple[sympy.Expr, sympy.Expr]
 _ONE = sympy.Integer(1)
 
 
-def _bits(v: sympy.Expr) -> float:
+def bits(v: sympy.Expr) -> float:
     """Rough size of a constant in bits (inf when it does not fit a float)."""
     if v.is_Rational:
         return max(int(v.p).bit_length(), int(v.q).bit_length())
@@ -179,12 +179,12 @@ class Typer:
             return None
         err = lambda msg: ParseError(f"{msg} (column {node.args[1].start + 1})",  # noqa: E731
                                      self.text, node.args[1].start)
-        if node.op in ("/", "./", "^", ".^") and b == 0 and node.op[-1] == "/":
+        if node.op in ("/", "./") and b == 0:
             raise err("division by zero")
         if node.op in ("^", ".^"):
-            if a == 0 and b.is_nonpositive:
-                raise err("division by zero (0 to a power ≤ 0)")
-            if abs(float(b)) * max(_bits(a), 1) > 2 * MAX_CONSTANT_BITS:
+            if a == 0 and b.is_negative:
+                raise err("division by zero (0 to a negative power)")
+            if abs(float(b)) * max(bits(a), 1) > 2 * MAX_CONSTANT_BITS:
                 raise err("constant too large")
             v = sympy.Pow(a, b)
         else:
@@ -192,7 +192,7 @@ class Typer:
             v = a / b if v is None else v
         if not (v.is_extended_real and v.is_finite):
             raise err(f"the constant {self.text[node.start:node.end]} is not a real number")
-        if _bits(v) > MAX_CONSTANT_BITS:
+        if bits(v) > MAX_CONSTANT_BITS:
             raise err("constant too large")
         return v
 
