@@ -9,6 +9,7 @@ the ones that break. The tests skip, with the reason, only when pdflatex is abse
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -95,7 +96,8 @@ SEEDS: dict[str, Callable[[], mc.Derivation]] = {
 # ----------------------------------------------------------------------------------------
 
 
-def _sample() -> dict[str, mc.Derivation]:
+def _sample_cases() -> dict[str, tuple]:
+    """Name → (f, wrt); deriving is left to :func:`sample`, so one failure names itself."""
     n, m, k = mc.dims("n m k")
     A, B = mc.matrix("A", n, n), mc.matrix("B", n, n)
     X, Xr = mc.matrix("X", n, n), mc.matrix("X", n, m)
@@ -151,11 +153,22 @@ def _sample() -> dict[str, mc.Derivation]:
         "subscripts": (mc.let("loss_total", mc.norm(mc.let("y_hat", mc.tanh(W_in @ x_0))) ** 2),
                        [W_in, x_0]),
     }
-    return {name: mc.derive(mc.let("f", f) if name != "subscripts" else f, wrt)
+    return {name: (f if name == "subscripts" else mc.let("f", f), wrt)
             for name, (f, wrt) in cases.items()}
 
 
-SAMPLE = _sample()
+_CASES = _sample_cases()
+SAMPLE_NAMES = list(_CASES)
+
+
+@functools.cache
+def sample(name: str) -> mc.Derivation:
+    f, wrt = _CASES[name]
+    return mc.derive(f, wrt)
+
+
+def samples() -> dict[str, mc.Derivation]:
+    return {name: sample(name) for name in SAMPLE_NAMES}
 
 # ----------------------------------------------------------------------------------------
 # Helpers
@@ -216,14 +229,14 @@ def test_seed_document_compiles(seed):
 
 @needs_pdflatex
 def test_sample_documents_compile():
-    docs = {name: d.to_latex_document() for name, d in SAMPLE.items()}
+    docs = {name: d.to_latex_document() for name, d in samples().items()}
     failures = _compile_all(docs)
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
 
 
-@pytest.mark.parametrize("name", list(SEEDS) + list(SAMPLE))
+@pytest.mark.parametrize("name", list(SEEDS) + SAMPLE_NAMES)
 def test_document_has_every_step_and_gradient(name):
-    d = SEEDS[name]() if name in SEEDS else SAMPLE[name]
+    d = SEEDS[name]() if name in SEEDS else sample(name)
     doc = d.to_latex_document()
     assert doc.startswith("\\documentclass") and doc.rstrip().endswith("\\end{document}")
     for step in d.steps:
@@ -236,7 +249,7 @@ def test_document_has_every_step_and_gradient(name):
 
 
 def test_greek_and_subscripted_names_print_as_math():
-    docs = {name: SAMPLE[name].to_latex_document() for name in SAMPLE}
+    docs = {name: d.to_latex_document() for name, d in samples().items()}
     assert "\\beta" in docs["ridge β, λ"] and "\\lambda" in docs["ridge β, λ"]
     assert "\\sigma" in docs["gaussian β, σ"]
     assert "\\mu" in docs["mvn μ, Σ"] and "\\Sigma" in docs["mvn μ, Σ"]
@@ -251,7 +264,7 @@ def test_greek_and_subscripted_names_print_as_math():
 def test_aligned_blocks_and_jupyter_reprs_compile():
     """``latex()`` inside \\[ \\], ``_repr_latex_`` ($$ ... $$) of derivations and of verify
     reports (MathJax's targets) also compile with plain LaTeX + amsmath."""
-    derivations = [f() for f in SEEDS.values()] + list(SAMPLE.values())[:8]
+    derivations = [f() for f in SEEDS.values()] + [sample(name) for name in SAMPLE_NAMES[:8]]
     parts = [f"\\[\n{d.latex()}\n\\]" for d in derivations]
     parts += [d._repr_latex_() for d in derivations]
     p = seed000()
@@ -268,7 +281,7 @@ def test_aligned_blocks_and_jupyter_reprs_compile():
 
 @pytest.mark.skipif(not katex_available(), reason=KATEX_MISSING)
 def test_derivations_render_in_katex():
-    texs = [d.latex() for d in [f() for f in SEEDS.values()] + list(SAMPLE.values())]
+    texs = [d.latex() for d in [f() for f in SEEDS.values()] + list(samples().values())]
     errors = [(i, e) for i, e in enumerate(katex_errors(texs)) if e]
     assert not errors, errors
 
@@ -293,3 +306,23 @@ def test_seed_document_fits_the_page(seed):
     assert ok
     too_wide = [w for w in _overfull(log) if w > 10.0]
     assert not too_wide, f"overfull lines (pt): {too_wide}"
+
+
+def test_seed000_document_reads_like_the_accepted_answer():
+    """dL = (2/m)(ŷ−y):dŷ = (2/m)H(ŷ−y):dz = (2/m)H(ŷ−y):dX w + … = (2/m)H(ŷ−y)wᵀ:dX + …,
+    with H v written step(z) ⊙ v, in that order; then the gradients (in the order asked)
+    and the definitions."""
+    doc = SEEDS["000-answer-names"]().to_latex_document()
+    h = r"(\operatorname{step}(z) \odot (\hat{y} - y))"
+    chain = [r"\mathrm{d}L &= ",
+             r"&= \frac{2}{m} (\hat{y} - y) : \mathrm{d}\hat{y}",
+             rf"&= \frac{{2}}{{m}} {h} : \mathrm{{d}}z",
+             rf"\frac{{2}}{{m}} {h} : \mathrm{{d}}X w",
+             rf"\frac{{2}}{{m}} {h} w^{{\top}} : \mathrm{{d}}X",
+             r"\frac{\partial L}{\partial \beta}",
+             rf"\frac{{\partial L}}{{\partial X}} &= \frac{{2}}{{m}} {h} w^{{\top}}",
+             r"\text{where}\quad z &= X w + \mathbf{1} \beta"]
+    at = [doc.find(piece) for piece in chain]
+    missing = [piece for piece, i in zip(chain, at) if i < 0]
+    assert not missing, f"not in the document: {missing}\n{doc}"
+    assert at == sorted(at), f"out of order: {at}\n{doc}"
