@@ -21,7 +21,7 @@ import numpy as np
 import sympy
 
 from . import runtime
-from .dims import Dim, fmt_shape
+from .dims import Dim, check_name, fmt_shape
 from .emit import POSTFIX, Code, Emitter
 from .functions import FUNCTIONS
 from .lower import Lowerer, Val, densify, full, impl_key, lower
@@ -178,6 +178,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
             raise ValueError(f"args is missing the free symbol(s) {', '.join(missing)}")
     names: dict[str, Symbol] = {}
     for s in params:
+        check_name(s.name)  # a hand-built Symbol could carry any text: never emit it unchecked
         other = names.setdefault(s.name, s)
         if other != s:
             raise ValueError(

@@ -412,3 +412,101 @@ def test_compile_is_cached() -> None:
 def test_list_of_one_gives_tuple() -> None:
     out = mc.compile([mc.sum(A)])(A=np.ones((3, 4)))
     assert isinstance(out, tuple) and len(out) == 1 and out[0] == 12
+
+
+def test_only_validated_names_reach_the_source() -> None:
+    bad = N.Symbol("x=__import__('os')", m, n)
+    with pytest.raises(ValueError, match="invalid"):
+        mc.compile(bad + A)
+    weird_let = N.Let("not a name", A @ B)
+    src = _check(weird_let + weird_let)
+    code = [ln for ln in src.splitlines() if not ln.strip().startswith("#")]  # comments aside
+    assert not any("not a name" in ln for ln in code), src
+
+
+# ----------------------------------------------------------------------------------------
+# The seeds, through mc.grad: one forward pass, nothing dense that the result does not need
+# ----------------------------------------------------------------------------------------
+
+
+def _seed001():
+    m0, m1, m2, nn = mc.dims("m0 m1 m2 n")
+    W1, W2 = mc.matrix("W1", m1, m0), mc.matrix("W2", m2, m1)
+    b1, b2 = mc.vector("b1", m1), mc.vector("b2", m2)
+    X, Y = mc.matrix("X", m0, nn), mc.matrix("Y", m2, nn)
+    R = mc.let("R", W2 @ mc.relu(mc.let("Z", W1 @ X + b1)) + b2 - Y)
+    loss = mc.norm(R) ** 2 / nn
+    return loss, [W1, W2, b1, b2], [W1, W2, b1, b2, X, Y]
+
+
+def _seed001_data(rng: np.random.Generator) -> dict:
+    return dict(W1=rng.standard_normal((6, 4)), W2=rng.standard_normal((3, 6)),
+                b1=rng.standard_normal(6), b2=rng.standard_normal(3),
+                X=rng.standard_normal((4, 9)), Y=rng.standard_normal((3, 9)))
+
+
+def _seed001_by_hand(W1, W2, b1, b2, X, Y):
+    n = X.shape[1]
+    Z = W1 @ X + b1[:, None]
+    S = np.maximum(Z, 0)
+    R = W2 @ S + b2[:, None] - Y
+    VD = (W2.T @ R) * (Z > 0)
+    return (R * R).sum() / n, 2 / n * VD @ X.T, 2 / n * R @ S.T, 2 / n * VD.sum(1), 2 / n * R.sum(1)
+
+
+def test_seed001_loss_and_gradients_share_one_forward_pass() -> None:
+    loss, wrt, args = _seed001()
+    f = mc.compile([loss, *mc.grad(loss, wrt)], args=args)
+    d = _seed001_data(np.random.default_rng(3))
+    for got, want in zip(f(**d), _seed001_by_hand(**d)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    body = f.source.split("return")[0]
+    assert body.count("W1 @ X") == 1, f.source  # the forward pass, once
+    assert body.count("np.maximum(") == 1, f.source
+    assert body.count("W2.T @") == 1, f.source  # V = W2ᵀR, once (as seed 001 does)
+    for builder in DENSE_BUILDERS:
+        assert builder not in f.source, f.source
+
+
+def test_seed000_gradients_have_no_dense_diag() -> None:
+    m_, n_ = mc.dims("m n")
+    X, w, b, y = mc.matrix("X", m_, n_), mc.vector("w", n_), mc.scalar("b"), mc.vector("y", m_)
+    z = mc.let("z", X @ w + b)
+    r = mc.relu(z) - y
+    loss = r.T @ r / m_
+    # the hand derivation of seed 000, with its m×m Diag(H), next to mc.grad's
+    H = mc.Diag(mc.step(z))
+    by_hand = [2 / m_ * X.T @ H @ r, 2 / m_ * mc.ones(m_).T @ H @ r, 2 / m_ * H @ r @ w.T]
+    for grads in (mc.grad(loss, [w, b, X]), by_hand):
+        f = mc.compile(grads, args=[X, w, b, y])
+        for builder in DENSE_BUILDERS:
+            assert builder not in f.source, f.source
+        a = _seed0_args(50, 4)
+        zz = a["X"] @ a["w"] + a["b"]
+        g = 2 / 50 * (np.maximum(zz, 0) - a["y"]) * (zz > 0)
+        gw, gb, gX = f(**a)
+        np.testing.assert_allclose(gw, a["X"].T @ g)
+        np.testing.assert_allclose(gb, g.sum())
+        np.testing.assert_allclose(gX, np.outer(g, a["w"]))
+
+
+@pytest.mark.slow
+def test_seed000_at_a_million_rows_stays_small() -> None:
+    """m = 10⁶: a dense Diag(H) would need 8 TB; the compiled gradient needs a few arrays."""
+    import tracemalloc
+
+    m_, n_ = mc.dims("m n")
+    X, w, b, y = mc.matrix("X", m_, n_), mc.vector("w", n_), mc.scalar("b"), mc.vector("y", m_)
+    r = mc.relu(X @ w + b) - y
+    f = mc.compile(mc.grad(r.T @ r / m_, [w, b, X]), args=[X, w, b, y])
+    a = _seed0_args(1_000_000, 16, seed=7)
+    tracemalloc.start()
+    gw, gb, gX = f(**a)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 400 * 2**20, f"peak {peak / 2**20:.0f} MB"  # gX alone is 128 MB
+    zz = a["X"] @ a["w"] + a["b"]
+    g = 2 / 1e6 * (np.maximum(zz, 0) - a["y"]) * (zz > 0)
+    np.testing.assert_allclose(gw, a["X"].T @ g, rtol=1e-9)
+    np.testing.assert_allclose(gb, g.sum(), rtol=1e-9)
+    np.testing.assert_allclose(gX, np.outer(g, a["w"]), rtol=1e-9)
