@@ -447,15 +447,29 @@ def _wrap(e: Expr, level: int) -> str:
 
 
 def _constant_text(c: sympy.Expr) -> tuple[str, int]:
+    """A real number made of rationals by + * ^ (what folding constants in text yields)."""
     if c.free_symbols or not c.is_real:
         raise ValueError(f"the text syntax has no way to write the constant {c}")
     if c.is_Integer:
         return str(c), (_ATOM if c >= 0 else _UNARY)
     if c.is_Rational:
         return f"{c.p}/{c.q}", _PRODUCT
-    if c.is_Pow and c.base.is_Rational and c.exp.is_Rational:
-        return f"{_constant_text(c.base)[0]}^({_constant_text(c.exp)[0]})", _POWER
+    parts = [_constant_text(arg) for arg in c.args]
+    if c.is_Pow:
+        (base, bp), (exp, ep) = parts
+        return f"{base if bp == _ATOM else f'({base})'}^({exp})", _POWER
+    if c.is_Mul:
+        return "*".join(t if p > _PRODUCT else f"({t})" for t, p in parts), _PRODUCT
+    if c.is_Add:
+        return " + ".join(t if p > _SUM else f"({t})" for t, p in parts), _SUM
     raise ValueError(f"the text syntax has no way to write the constant {c}")
+
+
+def _positive(t: Expr) -> Expr:
+    """``x`` for a term ``-x`` (a negative multiple), else ``t`` itself."""
+    if isinstance(t, nodes.Scale) and t.coef.could_extract_minus_sign():
+        return t.x if t.coef == -1 else -t.coef * t.x
+    return t
 
 
 def _broadcast_of(t: Expr) -> Expr | None:
@@ -492,13 +506,11 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
             # shape is in (the first, or the second) a broadcast term prints as what was
             # broadcast: x + 1, not x + 1*vector(1)
             first = _broadcast_of(terms[0])
-            if first is None or _broadcast_of(terms[1]) is not None:
+            if first is None or _broadcast_of(_positive(terms[1])) is not None:
                 first = terms[0]
             out = _wrap(first, _SUM)
             for t in terms[1:]:
-                sign = " + "
-                if isinstance(t, nodes.Scale) and t.coef.could_extract_minus_sign():
-                    sign, t = " - ", (-t.coef * t.x if t.coef != -1 else t.x)
+                sign, t = (" + ", t) if _positive(t) is t else (" - ", _positive(t))
                 small = _broadcast_of(t)
                 out += sign + (_wrap(t, _SUM + 1) if small is None else _wrap(small, _SUM + 1))
             return out, _SUM
@@ -520,7 +532,11 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
         case nodes.Transpose(x=x):
             return _wrap(x, _POSTFIX) + "'", _POSTFIX
         case nodes.Power(x=x, k=k):
-            op = "^" if nodes.is_scalar_shape(x.shape) else ".^"
+            # ^ only where the text shows the base is 1×1: a constant's size is inferred
+            # later than the parser picks between ^ and .^
+            sized_late = any(isinstance(t, (nodes.Identity, nodes.Ones, nodes.Zero))
+                             for t in nodes.walk(x))
+            op = "^" if nodes.is_scalar_shape(x.shape) and not sized_late else ".^"
             ks, kprec = _constant_text(k)
             return f"{_wrap(x, _POSTFIX)}{op}{ks if kprec == _ATOM else f'({ks})'}", _POWER
         case nodes.Apply(fn=fn, x=x, order=0) if fn in ELEMENTWISE:

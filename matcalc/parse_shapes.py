@@ -126,12 +126,17 @@ class Typer:
             if f in fb:
                 fa.remove(f)
                 fb.remove(f)
-        if (fa, fb) != ([a], [b]) and fa and fb and (len(fa) == 1 or len(fa) == len(fb)):
-            # products (vec, kron): equal sizes are read as equal factors, in a fixed order
-            if len(fa) == 1:
-                return self.unify(fa[0], sympy.Mul(*fb), fail)
-            for x, y in zip(sorted(fa, key=str), sorted(fb, key=str)):
-                self.unify(x, y, fail)
+        rest_a, rest_b = sympy.Mul(*fa), sympy.Mul(*fb)
+        if (rest_a, rest_b) != (a, b):  # a common factor cancelled: the rest must be equal
+            return self.unify(rest_a, rest_b, fail)
+        if _ONE in (a, b) and max(len(fa), len(fb)) > 1:  # a product that is 1: each factor
+            for f in fa if b == _ONE else fb:
+                self.unify(f, _ONE, fail)
+            return
+        if len(fa) == len(fb) > 1:
+            # products (vec, kron) of equal size are read as equal factors, in a fixed order
+            for f, g in zip(sorted(fa, key=str), sorted(fb, key=str)):
+                self.unify(f, g, fail)
             return
         why = f"{a} ≠ {b}"
         for var in (a, b):
