@@ -87,6 +87,8 @@ def chain(lo: Lowerer, vals: list[Val], scalars: list[Any] | None = None) -> Val
         atoms += a
     while _rewrite_once(lo, atoms, scalars):
         pass
+    if not atoms and not (rows == 1 and cols == 1):  # every factor was an identity
+        return lo.scale(scalars, Val("eye", rows, cols))
     specials = [a for a in atoms if a.kind in ("diag", "kron", "comm")]
     if specials and len(atoms) == 1:
         a = atoms[0]

@@ -53,12 +53,12 @@ class Emitter:
         self._order: list[Code] = []
         self._taken = set(reserved)
 
-    def atom(self, text: str) -> Code:
-        """An argument, dim or literal: rendered as is, never assigned."""
+    def atom(self, text: str, prec: int = ATOM) -> Code:
+        """An argument, dim or literal of precedence ``prec``: rendered as is, never assigned."""
         key = ("atom", text)
         code = self._memo.get(key)
         if code is None:
-            code = self._memo[key] = Code((text,), ATOM if _is_atom(text) else MUL, fixed=True)
+            code = self._memo[key] = Code((text,), prec, fixed=True)
         return code
 
     def op(self, prec: int, *parts: Part) -> Code:
@@ -121,6 +121,3 @@ class Emitter:
     def _text(self, c: Code) -> str:
         return "".join(p if isinstance(p, str) else self.ref(*p) for p in c.parts)
 
-
-def _is_atom(text: str) -> bool:
-    return text.isidentifier() or (text.replace(".", "", 1).isdigit())

@@ -106,20 +106,17 @@ class Lowerer:
     def num(self, value: Any) -> Code:
         """A constant (possibly involving dims, ``2/n``) as Python source."""
         value = sympy.sympify(value)
-        if value.is_Integer:
-            return self.em.atom(str(int(value)))
         if not value.free_symbols:
-            if value.is_Rational:
-                return self.em.atom(repr(float(value)))
-            return self.em.atom(repr(float(value)))
-        num, den = sympy.fraction(sympy.factor_terms(value))
+            text = str(int(value)) if value.is_Integer else repr(float(value))
+            return self.em.atom(text, UNARY if text.startswith("-") else ATOM)
+        num, den = sympy.fraction(sympy.together(value))
         text = self._prod(num)
-        if den != 1 and num.is_Add:
+        if num.is_Add:
             text = f"({text})"
         if den != 1:
             d = self._prod(den)
-            text = f"{text} / ({d})" if "*" in d or "+" in d else f"{text} / {d}"
-        return self.em.atom(text)
+            text = f"{text} / ({d})" if den.is_Mul or den.is_Add or den.is_Pow else f"{text} / {d}"
+        return self.em.atom(text, MUL)
 
     def _prod(self, e: sympy.Expr) -> str:
         """Python source for an expression in dims: products, sums, powers, square roots."""
@@ -662,7 +659,7 @@ def frob(lo: Lowerer, a: Val, b: Val) -> Val:
             return lo.scale(s, inner)
         b = densify(lo, b)
         if b.br and b.bc:
-            return lo.scale(s + [a.rows.expr], b)
+            return lo.scale(s + [a.rows.expr], replace(b, rows=ONE, cols=ONE))
         return lo.scale(s, lo.dense(lo.call("np.trace", full(lo, b)), ONE, ONE))
     if a.kind == "diag":  # Diag(v) : B = Σ vᵢ Bᵢᵢ
         d = diag_part(lo, b)
