@@ -9,25 +9,36 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .latex import latex, latex_document, latex_name
+from .latex import _paren, latex, latex_document, latex_name
+from .nodes import Add, Expr
+from .printing import PREC, _negated
 
 if TYPE_CHECKING:  # pragma: no cover
     from .calculus import Derivation
 
 __all__ = ["derivation_latex", "derivation_document", "rule_latex"]
 
+_SEP = r",\; "
+# Rough width budget, in characters of LaTeX source, before a sum is broken over rows.
+_WIDE = 140
+
 _SYMBOLS = [
     ("⁻ᵀ", r"^{-\top}"), ("⁻¹", r"^{-1}"), ("ᵀ", r"^{\top}"), ("⊙", r"\odot "),
     ("⊗", r"\otimes "), ("⇔", r"\iff "), ("∂", r"\partial "), ("Σ", r"\sum "),
-    ("≠", r"\neq "), ("ₙ", r"_{n}"), ("ₚ", r"_{p}"), ("ₖ", r"_{k}"),
+    ("≠", r"\neq "), ("ₙ", r"_{n}"), ("ₚ", r"_{p}"), ("ₖ", r"_{k}"), ("₁", r"_{1}"), ("₂", r"_{2}"),
 ]
 _WORDS = re.compile(r"^(differential rules|differential of (\w+)|substitute d(\w+) \(chain rule\))$")
 
 
 def _math(text: str) -> str:
+    text = re.sub(r"\bd([a-zA-Z])\b", r"\\mathrm{d}\1", text)  # ds, dX: upright d
+    text = re.sub(r"(?<![A-Za-z])1(?= |ᵀ|\))", r"\\mathbf{1}", text)  # ones vectors
+    text = text.replace(" via ", r"\text{ via }")
     for u, tex in _SYMBOLS:
         text = text.replace(u, tex)
-    return text.replace("sum(", r"\operatorname{sum}(").replace("tr(", r"\operatorname{tr}(")
+    for name in ("sum", "tr", "vec", "diag", "Diag", "unvec"):
+        text = re.sub(rf"\b{name}(?=[ (])", rf"\\operatorname{{{name}}}", text)
+    return text
 
 
 def rule_latex(rule: str) -> str:
@@ -44,7 +55,21 @@ def rule_latex(rule: str) -> str:
             parts.append(r"\text{differential rules}")
         else:
             parts.append(_math(part))
-    return r",\; ".join(parts)
+    return _SEP.join(parts)
+
+
+def _rows(lead: str, e: Expr) -> list[str]:
+    """``lead e`` as one row, or, for a long sum, one row per term (``&\\quad + t``)."""
+    text = latex(e)
+    if not isinstance(e, Add) or len(text) <= _WIDE:
+        return [f"{lead}{text}"]
+    rows = [f"{lead}{_paren(e.terms[0], PREC['sum'])}"]
+    for t in e.terms[1:]:
+        neg = _negated(t)
+        sign, body = ("-", _paren(neg, PREC["sum"], strict=True)) if neg is not None else (
+            "+", _paren(t, PREC["sum"]))
+        rows.append(rf"&\quad {sign} {body}")
+    return rows
 
 
 def derivation_latex(d: "Derivation") -> str:
@@ -54,17 +79,17 @@ def derivation_latex(d: "Derivation") -> str:
     for s in d.steps:
         # The rule goes on its own line above its step: long equations leave no room beside.
         if s.rule and s.kind != "gradient":
-            rows.append(rf"&\qquad\left[\,{rule_latex(s.rule)}\,\right]")
-        rule = ""
+            parts = rule_latex(s.rule).split(_SEP)
+            for i in range(0, len(parts), 2):  # two identities a row, so the list fits
+                rows.append(r"&\qquad[\," + _SEP.join(parts[i:i + 2]) + r"\,]")
         if s.kind == "differential":
-            rows.append(rf"\mathrm{{d}}{name} &= {latex(s.rhs)}{rule}")
+            rows.extend(_rows(rf"\mathrm{{d}}{name} &= ", s.rhs))
         elif s.kind == "intermediate":
-            rows.append(rf"\mathrm{{d}}{latex_name(s.lhs.of.name)} &= {latex(s.rhs)}{rule}")  # type: ignore[union-attr]
+            rows.extend(_rows(rf"\mathrm{{d}}{latex_name(s.lhs.of.name)} &= ", s.rhs))  # type: ignore[union-attr]
         elif s.kind == "gradient":
-            rows.append(rf"\frac{{\partial {name}}}{{\partial {latex(s.lhs)}}} &= "  # type: ignore[arg-type]
-                        rf"{latex(s.rhs)}")
+            rows.extend(_rows(rf"\frac{{\partial {name}}}{{\partial {latex(s.lhs)}}} &= ", s.rhs))  # type: ignore[arg-type]
         else:
-            rows.append(rf"&= {latex(s.rhs)}{rule}")
+            rows.extend(_rows("&= ", s.rhs))
     for i, z in enumerate(d.lets):
         lead = r"\text{where}\quad " if i == 0 else ""
         rows.append(rf"{lead}{latex_name(z.name)} &= {latex(z.expr)}")

@@ -55,7 +55,7 @@ from .nodes import (
     Zero,
     is_scalar_shape,
 )
-from .printing import PREC, coef_is_negative
+from .printing import PREC, _negated, coef_is_negative
 
 __all__ = ["latex", "latex_name", "latex_dim", "latex_document"]
 
@@ -70,7 +70,7 @@ _GREEK_LOWER = {
         "sigma tau upsilon phi chi psi omega varepsilon vartheta varpi varrho varsigma varphi"
     ).split()
 }
-_GREEK_LOWER.update({"lam": r"\lambda", "lamda": r"\lambda", "omicron": "o"})
+_GREEK_LOWER.update({"lam": r"\lambda", "lamda": r"\lambda", "omicron": "o", "ell": r"\ell"})
 # Capitals that LaTeX has a command for; the others look like Latin capitals and are
 # written as upright Latin letters, as LaTeX itself prints capital Greek upright.
 _GREEK_UPPER = {
@@ -257,10 +257,16 @@ def _coef_prec(c: sympy.Expr) -> int:
 
 
 def _juxtapose(left: str, right: str) -> str:
-    """``left right`` as a product; a ``\\cdot`` where a digit or sign would run on."""
+    """``left right`` as a product; a ``\\cdot`` where a digit or sign would run on, and a
+    thin space after a differential, so dX w does not read as d(Xw)."""
     if right[:1].isdigit() or right.startswith("-"):
         return rf"{left} \cdot {right}"
+    if _ENDS_WITH_DIFFERENTIAL.search(left) or right.startswith(r"\mathrm{d}"):
+        return rf"{left}\,{right}"
     return f"{left} {right}"
+
+
+_ENDS_WITH_DIFFERENTIAL = re.compile(r"\\mathrm\{d\}(?:[A-Za-z]|\\[A-Za-z]+|\\hat\{[^{}]*\}|[A-Za-z]_\{[^{}]*\})(?:\^\{\\top\})?$")
 
 
 @singledispatch
@@ -316,15 +322,6 @@ def _(e: Commutation) -> tuple[str, int]:
     return rf"K_{{{latex_dim(e.m)},{latex_dim(e.n)}}}", PREC["atom"]
 
 
-def _negated(t: Expr) -> Expr | None:
-    """``x`` when ``t`` is ``-x`` (a negative constant multiple), else None."""
-    if isinstance(t, Scale) and coef_is_negative(t.coef):
-        return t.x if t.coef == -1 else Scale(-t.coef, t.x)
-    if isinstance(t, Number) and coef_is_negative(t.value):
-        return Number(-t.value)
-    return None
-
-
 @_latex.register
 def _(e: Add) -> tuple[str, int]:
     """Negative terms after the first print as subtraction: ``a - b``, not ``a + -b``."""
@@ -358,6 +355,8 @@ def _(e: ScalarMul) -> tuple[str, int]:
     if isinstance(s, Power) and coef_is_negative(s.k):
         denom = s.x if s.k == -1 else Power(s.x, -s.k)
         return rf"\frac{{{latex(e.x)}}}{{{latex(denom)}}}", PREC["product"]
+    if isinstance(e.x, Ones) and e.x.cols == 1:  # a column of s: 1 s, as in z = Xw + 1b
+        return _juxtapose(r"\mathbf{1}", _paren(s, PREC["product"])), PREC["product"]
     # strict: a 1×1 product such as wᵀx gets parentheses, lest (wᵀx) X read as wᵀ(xX)
     return _juxtapose(_paren(s, PREC["product"], strict=True),
                       _paren(e.x, PREC["product"])), PREC["product"]
@@ -379,6 +378,11 @@ def _(e: MatMul) -> tuple[str, int]:
 
 @_latex.register
 def _(e: Hadamard) -> tuple[str, int]:
+    if is_scalar_shape(e.shape):  # a product of scalars
+        text = _paren(e.factors[0], PREC["product"])
+        for f in e.factors[1:]:
+            text = _juxtapose(text, _paren(f, PREC["product"]))
+        return text, PREC["product"]
     return (r" \odot ".join(_paren(f, PREC["product"], strict=True) for f in e.factors),
             PREC["hadamard"])
 
@@ -392,7 +396,7 @@ def _(e: Kron) -> tuple[str, int]:
 @_latex.register
 def _(e: Frob) -> tuple[str, int]:
     """The Frobenius product ``A : B = tr(AᵀB)``."""
-    return f"{_paren(e.a, PREC['kron'])} : {_paren(e.b, PREC['kron'])}", PREC["frob"]
+    return f"{_paren(e.a, PREC['scale'])} : {_paren(e.b, PREC['scale'])}", PREC["frob"]
 
 
 @_latex.register

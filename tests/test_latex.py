@@ -178,7 +178,7 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     # Frobenius products: ⊙ binds tighter than :, a sum needs parentheses
     (mc.frob(X, Delta(X)), r"X : \mathrm{d}X"),
     (Frob(X + X, Delta(X)), r"(X + X) : \mathrm{d}X"),
-    (Frob(X * X, Delta(X)), r"X \odot X : \mathrm{d}X"),
+    (Frob(X * X, Delta(X)), r"(X \odot X) : \mathrm{d}X"),
     # the seeds: single-layer ReLU network (000) and its accepted answer's steps
     (((yhat - y).T @ (yhat - y)) / m,
      r"\frac{1}{m} (\hat{y} - y)^{\top} (\hat{y} - y)"),
