@@ -186,7 +186,7 @@ class ExprGen:
 
     def leaf(self, shape: Shape) -> Expr:
         r, c = shape
-        kind = self.src.choice(["symbol", "symbol", "symbol", "ones", "const"])
+        kind = self.src.choice(["symbol", "symbol", "symbol", "symbol", "ones", "const"])
         if kind == "ones":
             return mcb.ones(r, c)
         if kind == "const":
@@ -410,7 +410,11 @@ def random_case(src: Source, *, scalar: bool = True, depth: int = 3, budget: int
     dims = _dims(src)
     gen = ExprGen(src, dims, budget=budget)
     shape = (ONE, ONE) if scalar else gen.any_shape()
-    f = gen.expr(shape, depth)
+    for _ in range(4):  # a constant is a dull function: draw again (a few stay, as edge cases)
+        gen.budget = budget
+        f = gen.expr(shape, depth)
+        if f.free_symbols:
+            break
     wrt = sorted(f.free_symbols, key=lambda s: s.name)
     if not wrt:
         wrt = [gen.symbol(gen.any_shape())]

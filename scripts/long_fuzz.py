@@ -18,6 +18,7 @@ Usage::
     python scripts/long_fuzz.py --n 10000              # ~30 min on 2 cores
     python scripts/long_fuzz.py --n 200 --start 5000   # replay a range of seeds
     python scripts/long_fuzz.py --seeds 169,231 -v     # replay seeds, print each failure
+    python scripts/long_fuzz.py --seeds 169 --known-fixes  # does a known bug explain it?
 
 A failing seed is replayed exactly with ``--seeds``; minimized examples go to
 ``tests/test_regressions.py``. Exit status 1 if any property failed or crashed.
@@ -111,6 +112,11 @@ def run_seed(seed: int, opts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _work(args: tuple[int, dict[str, Any]]) -> dict[str, Any]:
+    if args[1]["known_fixes"]:
+        from test_regressions import known_fixes
+
+        with known_fixes():
+            return run_seed(*args)
     return run_seed(*args)
 
 
@@ -138,13 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sympy-every", type=int, default=10)
     ap.add_argument("--latex-every", type=int, default=10)
     ap.add_argument("--deadline", type=float, default=20.0, help="seconds per SymPy check")
+    ap.add_argument("--known-fixes", action="store_true",
+                    help="apply tests/test_regressions.known_fixes (correct versions of known-"
+                         "wrong rules): what still fails has another root cause")
     ap.add_argument("--out", type=Path, help="write every failure as JSON lines here")
     ap.add_argument("-v", "--verbose", action="store_true", help="print each failure")
     a = ap.parse_args(argv)
     seeds = ([int(s) for s in a.seeds.split(",")] if a.seeds
              else list(range(a.start, a.start + a.n)))
     opts = {"depth": a.depth, "budget": a.budget, "sympy_every": a.sympy_every,
-            "latex_every": a.latex_every, "deadline": a.deadline}
+            "latex_every": a.latex_every, "deadline": a.deadline, "known_fixes": a.known_fixes}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     failures: list[dict[str, Any]] = []
     latex_batch: list[tuple[int, str]] = []
