@@ -7,7 +7,8 @@ column ``b``; ``c 1 1ᵀ`` as the scalar ``c``), or a scaled identity, a diagona
 structured values by the identities in their docstrings, so a dense Diag, Kronecker, identity
 or ones matrix is built only when the result itself is one (:func:`densify`).
 
-Matrix products are lowered as chains (:mod:`matcalc.chain`).
+Matrix products are lowered as chains (:mod:`matcalc.chain`); reductions (trace, sums,
+norms, Frobenius products, diag) and inverse/det/logdet by :mod:`matcalc.lower_reduce`.
 """
 
 from __future__ import annotations
@@ -27,17 +28,12 @@ from .nodes import (
     Apply,
     Commutation,
     Delta,
-    Det,
     Diag,
-    DiagPart,
     Expr,
-    Frob,
     Hadamard,
     Identity,
-    Inverse,
     Kron,
     Let,
-    LogDet,
     MatMul,
     Norm,
     Number,
@@ -45,9 +41,7 @@ from .nodes import (
     Power,
     ScalarMul,
     Scale,
-    Sum,
     Symbol,
-    Trace,
     Transpose,
     Unvec,
     Vec,
@@ -494,6 +488,8 @@ def _power(e: Power, lo: Lowerer) -> Val:
     """Elementwise power: x², 1/x and √x get their cheap NumPy forms; ‖X‖² = X : X."""
     k = e.k
     if isinstance(e.x, Norm) and k == 2 and not lo.reuse(e.x):
+        from .lower_reduce import frob
+
         x = lower(e.x.x, lo)
         return frob(lo, x, x)
     v = densify(lo, lower(e.x, lo))
@@ -547,38 +543,6 @@ def _diag(e: Diag, lo: Lowerer) -> Val:
 
 
 @lower_node.register
-def _diag_part(e: DiagPart, lo: Lowerer) -> Val:
-    """diag(AB)ᵢ = Σⱼ Aᵢⱼ Bⱼᵢ without forming AB; diag(Diag(v)) = v; diag(cI) = c 1."""
-    x = e.x
-    if isinstance(x, MatMul) and not lo.reuse(x):
-        from .chain import chain
-
-        a = densify(lo, lower(x.factors[0], lo))
-        b = densify(lo, chain(lo, [lower(f, lo) for f in x.factors[1:]]))
-        code = lo.call('np.einsum', '"ij,ji->i"', full(lo, a), full(lo, b))
-        return lo.dense(lo.em.op(POSTFIX, (code, POSTFIX), "[:, None]"), *e.shape)
-    return diag_part(lo, lower(x, lo))
-
-
-def diag_part(lo: Lowerer, v: Val) -> Val:
-    """diag of a lowered square value, as a column."""
-    n = v.rows
-    if v.kind == "eye":
-        return lo.scale([v.code] if v.code is not None else [], lo.const(1, n, ONE))
-    if v.kind == "diag":
-        return lo.dense(v.code, n, ONE)
-    v = densify(lo, v)
-    if v.br and v.bc:
-        return replace(v, cols=ONE)
-    if v.bc:  # diag(b 1ᵀ) = b
-        return lo.dense(v.code, n, ONE)
-    if v.br:  # diag(1 r) = rᵀ
-        return lo.dense(lo.transpose_code(v.code), n, ONE)
-    diag = lo.call("np.diagonal", v.code)
-    return lo.dense(lo.em.op(POSTFIX, (diag, POSTFIX), "[:, None]"), n, ONE)
-
-
-@lower_node.register
 def _vec(e: Vec, lo: Lowerer) -> Val:
     """vec stacks columns: a column-major reshape; vec(c 1) = c 1."""
     v = densify(lo, lower(e.x, lo))
@@ -617,166 +581,7 @@ def _kron(e: Kron, lo: Lowerer) -> Val:
     return Val("kron", *e.shape, args=(a, b))
 
 
-@lower_node.register
-def _trace(e: Trace, lo: Lowerer) -> Val:
-    """tr(AB) = Aᵀ : B, never forming AB (Matrix Cookbook eq. 16)."""
-    x = e.x
-    if isinstance(x, MatMul) and not lo.reuse(x):
-        from .chain import chain
-
-        a = lower(x.factors[0], lo)
-        b = chain(lo, [lower(f, lo) for f in x.factors[1:]])
-        return frob(lo, transpose(lo, a), b)
-    return trace(lo, lower(x, lo))
-
-
-def trace(lo: Lowerer, v: Val) -> Val:
-    """tr V = I : V; tr(A ⊗ B) = tr A tr B."""
-    if v.kind == "kron":
-        ta, tb = (trace(lo, a) for a in v.args)
-        return lo.scale([ta.const if ta.const is not None else ta.code], tb)
-    return frob(lo, Val("eye", v.rows, v.cols), v)
-
-
-@lower_node.register
-def _frob_node(e: Frob, lo: Lowerer) -> Val:
-    """A : B = Σᵢⱼ Aᵢⱼ Bᵢⱼ."""
-    return frob(lo, lower(e.a, lo), lower(e.b, lo))
-
-
-def frob(lo: Lowerer, a: Val, b: Val) -> Val:
-    """A : B without temporaries: broadcast sides reduce the other side first."""
-    if a.is_zero or b.is_zero:
-        return lo.const(0, ONE, ONE)
-    if b.kind in ("eye", "diag") and a.kind not in ("eye", "diag"):
-        a, b = b, a
-    if a.kind == "eye":  # sI : B = s tr B
-        s = [a.code] if a.code is not None else []
-        if b.kind in ("eye", "diag"):
-            inner = lo.const(a.rows.expr, ONE, ONE) if b.kind == "eye" else lo.dense(
-                lo.method(b.code, ".sum()"), ONE, ONE)
-            s += [b.code] if b.kind == "eye" and b.code is not None else []
-            return lo.scale(s, inner)
-        b = densify(lo, b)
-        if b.br and b.bc:
-            return lo.scale(s + [a.rows.expr], replace(b, rows=ONE, cols=ONE))
-        return lo.scale(s, lo.dense(lo.call("np.trace", full(lo, b)), ONE, ONE))
-    if a.kind == "diag":  # Diag(v) : B = Σ vᵢ Bᵢᵢ
-        d = diag_part(lo, b)
-        return frob(lo, lo.dense(a.code, a.rows, ONE), d)
-    a, b = densify(lo, a), densify(lo, b)
-    factors: list[Any] = []
-    # an axis stored broadcast on one side is summed out of the other side first
-    for axis, (ba, bb) in enumerate(((a.br, b.br), (a.bc, b.bc))):
-        n = (a.rows, a.cols)[axis]
-        if n == 1:
-            continue
-        if ba and bb:
-            factors.append(n.expr)
-        elif ba:
-            b = _reduce(lo, b, axis)
-        elif bb:
-            a = _reduce(lo, a, axis)
-    if a.const is not None or b.const is not None or (a.is_scalar and b.is_scalar):
-        for v in (a, b):
-            factors.append(v.const if v.const is not None else v.code)
-        return lo.scale(factors, lo.const(1, ONE, ONE))
-    ta, tb = a.code.transpose_of, b.code.transpose_of
-    if ta is not None and tb is not None:  # Aᵀ : Bᵀ = A : B, on contiguous arrays
-        code = lo.call("np.vdot", ta, tb)
-    elif ta is not None:  # Aᵀ : B = Σ Aⱼᵢ Bᵢⱼ; einsum reads the strides, no copy
-        code = lo.call("np.einsum", '"ij,ji->"', ta, b.code)
-    elif tb is not None:
-        code = lo.call("np.einsum", '"ij,ji->"', a.code, tb)
-    else:
-        code = lo.call("np.vdot", a.code, b.code)
-    return lo.scale(factors, lo.dense(code, ONE, ONE))
-
-
-def _reduce(lo: Lowerer, v: Val, axis: int) -> Val:
-    """Sum a dense value along ``axis`` (0: rows, 1: columns), keeping it 2-D."""
-    if (v.br, v.bc)[axis]:
-        n = (v.rows, v.cols)[axis]
-        v = lo.scale([n.expr], v)
-    elif v.is_scalar or (axis == 0 and v.bc) or (axis == 1 and v.br):
-        code = lo.method(v.code, ".sum()")
-        v = Val("dense", v.rows, v.cols, code, v.br, v.bc)
-    else:
-        v = replace(v, code=lo.method(v.code, f".sum({axis}, keepdims=True)"))
-    rows, cols = (ONE, v.cols) if axis == 0 else (v.rows, ONE)
-    return Val("dense", rows, cols, v.code, True if axis == 0 else v.br,
-               True if axis == 1 else v.bc, v.const)
-
-
-@lower_node.register
-def _sum(e: Sum, lo: Lowerer) -> Val:
-    """sum(X) = 1ᵀ X 1: lowered as a chain, so sum(AB) = (1ᵀA)(B1) never forms AB."""
-    from .chain import chain
-
-    x = e.x
-    if isinstance(x, Power) and x.k == 2 and not lo.reuse(x):  # sum(X.^2) = X : X
-        v = lower(x.x, lo)
-        return frob(lo, v, v)
-    if isinstance(x, Hadamard) and len(x.factors) == 2 and not lo.reuse(x):  # sum(A⊙B) = A:B
-        return frob(lo, lower(x.factors[0], lo), lower(x.factors[1], lo))
-    factors = list(x.factors) if isinstance(x, MatMul) and not lo.reuse(x) else [x]
-    vals = [lower(f, lo) for f in factors]
-    return chain(lo, [lo.const(1, ONE, x.shape[0])] + vals + [lo.const(1, x.shape[1], ONE)])
-
-
-@lower_node.register
-def _norm(e: Norm, lo: Lowerer) -> Val:
-    """‖X‖_F; a broadcast-stored X scales the norm of what is stored."""
-    v = lower(e.x, lo)
-    if v.kind == "diag":
-        return lo.dense(lo.call("np.linalg.norm", v.code), ONE, ONE)
-    v = densify(lo, v)
-    if v.const is not None:
-        return lo.const(sympy.Abs(v.const) * sympy.sqrt(v.rows.expr * v.cols.expr), ONE, ONE)
-    n = sympy.Integer(1)
-    if v.br:
-        n *= v.rows.expr
-    if v.bc:
-        n *= v.cols.expr
-    code = lo.call("np.abs" if v.is_scalar else "np.linalg.norm", v.code)
-    return lo.scale([] if n == 1 else [sympy.sqrt(n)], lo.dense(code, ONE, ONE))
-
-
-@lower_node.register
-def _inverse(e: Inverse, lo: Lowerer) -> Val:
-    """inv(Diag(v)) = Diag(1/v); (A ⊗ B)⁻¹ = A⁻¹ ⊗ B⁻¹; otherwise np.linalg.inv."""
-    return inverse(lo, lower(e.x, lo))
-
-
-def inverse(lo: Lowerer, v: Val) -> Val:
-    if v.kind == "eye":
-        return v if v.code is None else replace(v, code=lo.em.op(MUL, "1 / ", (v.code, MUL + 1)))
-    if v.kind == "diag":
-        return replace(v, code=lo.em.op(MUL, "1 / ", (v.code, MUL + 1)))
-    if v.kind == "kron":
-        a, b = (inverse(lo, x) for x in v.args)
-        return Val("kron", v.rows, v.cols, args=(a, b))
-    return lo.dense(lo.call("np.linalg.inv", full(lo, v)), v.rows, v.cols)
-
-
-@lower_node.register
-def _det(e: Det, lo: Lowerer) -> Val:
-    """det(Diag(v)) = Π vᵢ; otherwise np.linalg.det."""
-    v = lower(e.x, lo)
-    if v.kind == "diag":
-        return lo.dense(lo.call("np.prod", v.code), ONE, ONE)
-    return lo.dense(lo.call("np.linalg.det", full(lo, v)), ONE, ONE)
-
-
-@lower_node.register
-def _logdet(e: LogDet, lo: Lowerer) -> Val:
-    """log|det X| from slogdet (no overflow); for Diag(v), Σ log|vᵢ|."""
-    v = lower(e.x, lo)
-    if v.kind == "diag":
-        s = lo.method(lo.call("np.log", lo.call("np.abs", v.code)), ".sum()")
-        return lo.dense(s, ONE, ONE)
-    sl = lo.call("np.linalg.slogdet", full(lo, v))
-    return lo.dense(lo.em.op(POSTFIX, (sl, POSTFIX), "[1]"), ONE, ONE)
-
+# Reductions and linear algebra live in their own module; importing it registers them.
+from . import lower_reduce  # noqa: E402, F401
 
 LOWERINGS: Callable[..., Any] = lower_node
