@@ -686,6 +686,9 @@ def prop_parse(e: Expr, dims: Mapping[Dim, int], seed: int, parse: Callable[...,
             if how == "str":
                 continue  # readable text need not parse; it must only fail cleanly
             return f"parse(unparse(e)) of {e} raised {exc!r}\n  text: {text}"
+        if how == "unparse" and any(de == 1 and db != 1 for de, db in zip(e.shape, back.shape)):
+            return f"parse(unparse(e)) of {e} ({fmt_shape(e.shape)}) reads back as " \
+                   f"{fmt_shape(back.shape)}: {back}\n  text: {text}"
         fresh = {x for n in walk(back) for d in n.shape for x in d.symbols} - known
         if fresh:
             # The text does not say the size of a constant (ones(m, m) next to scalars),

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.nodes import MatMul, Ones, Scale, is_scalar_shape
+from matcalc.nodes import MatMul, Ones, Scale, Unvec, is_scalar_shape
 from matcalc.numeric import evaluate, fd_grad_check
 
 m, n, p = mc.dims("m n p")
@@ -130,3 +130,84 @@ def test_submodule_import_does_not_shadow_function(name: str) -> None:
             f"assert callable(mc.{name}), type(mc.{name})")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# ----------------------------------------------------------------------------------------
+# 3. codegen.py / lower.py / emit.py (mc.compile): wrong or crashing generated code
+# ----------------------------------------------------------------------------------------
+
+compile_ = pytest.importorskip("matcalc.codegen").compile
+u_, A_ = mc.vector("u", n), mc.matrix("A", n, n)
+U, AV = np.array([1.0, 2.0]), np.array([[1.0, 2.0], [3.0, 4.0]])
+
+
+def _agrees(e: mc.Expr, **values: np.ndarray) -> None:
+    values = {s.name: values[s.name] for s in e.free_symbols}
+    got = compile_(e)(**values)
+    ref = evaluate(e, values)
+    np.testing.assert_allclose(np.reshape(got, ref.shape), ref)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "emit.py/lower.py: a reshape to a hoisted shape tuple is emitted as `.reshapet1` "
+    "instead of `.reshape(t1)` (AttributeError when the compiled function runs)"))
+def test_compile_commutation_times_kron() -> None:
+    v = mc.matrix("v", 1, n * n)
+    _agrees(v @ mc.commutation(n, n) @ mc.kron(u_, mc.eye(n)), v=np.arange(4.0), u=U)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "lower.py: a Kronecker product with a ones constant is lowered to a value of another "
+    "shape (AssertionError 'lowering changed the shape of A ⊗ ones(n,n)')"))
+@pytest.mark.parametrize("make", [
+    lambda: mc.sum(mc.kron(A_, mc.ones(n, n))),
+    lambda: mc.kron(mc.ones(n, 1), mc.sum(u_)) + u_,
+    lambda: mc.trace(mc.kron(Unvec(mc.kron(u_, mc.ones(n, 1)), n, n), A_)),
+], ids=["sum(A⊗1)", "1⊗sum(u)+u", "tr(unvec(u⊗1)⊗A)"])
+def test_compile_kron_with_ones(make) -> None:  # noqa: ANN001
+    _agrees(make(), u=U, A=AV)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "codegen.py: a 1×1 result built from 1×1 matrices (I₁ + a, inv of a scalar) comes back "
+    "as a 1×1 array or fails in np.linalg; the API returns 1×1 results as scalars"))
+@pytest.mark.parametrize("make", [
+    lambda a: mc.eye(1) + a,
+    lambda a: mc.inv(a * a + 1),
+    lambda a: mc.det(a * a + 1) + a,
+], ids=["I1+a", "inv(a²+1)", "det(a²+1)+a"])
+def test_compile_one_by_one_results_are_scalars(make) -> None:  # noqa: ANN001
+    a = mc.scalar("a")
+    out = compile_(make(a))(a=2.0)
+    assert np.ndim(out) == 0
+    np.testing.assert_allclose(out, evaluate(make(a), {"a": 2.0})[0, 0])
+
+
+# ----------------------------------------------------------------------------------------
+# 4. parse.py: unparse writes a 1×1 ones as vector(1), which reads back as a vector
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "parse.unparse prints Ones(1, 1) as `vector(1)`, which parse reads as an n×1 ones "
+    "vector: a + 1 (1×1) reads back as an n_1×1 vector, and x^(-1) of it is a ShapeError"))
+def test_unparse_of_one_by_one_ones() -> None:
+    from matcalc.parse import parse, unparse
+
+    a = mc.scalar("a")
+    e = a + mc.ones(1, 1)
+    assert parse(unparse(e), a=()).shape == e.shape
+
+
+# ----------------------------------------------------------------------------------------
+# 5. sympy_bridge.py: check_grad cannot decide identities with |x| and sign(x)
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "sympy_bridge.is_zero: mc.grad gives a r²/(|a| |r|) for ∂‖a r‖/∂a (right), SymPy gives "
+    "|r| sign(a); equal for real nonzero a, r, but expand/cancel/simplify do not prove it "
+    "(the numeric probe agrees), so check_grad reports a false mismatch"))
+def test_check_grad_decides_abs_sign_identities() -> None:
+    a, r = mc.scalar("a"), mc.vector("r", n)
+    assert mc.check_grad(mc.norm(a * r), a, {n: 1})
