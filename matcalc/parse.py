@@ -67,7 +67,6 @@ FUNCTIONS: dict[str, int] = {
     "sum": 1, "norm1": 1, "norm2": 1, "tr": 1, "det": 1, "logdet": 1, "inv": 1, "diag": 1,
     "Diag": 1, "vec": 1, "kron": 2,
 }
-_CONSTANTS = ("eye", "vector", "matrix")
 
 # ----------------------------------------------------------------------------------------
 # 1. Tokens

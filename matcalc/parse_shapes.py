@@ -8,6 +8,7 @@ the public constructors of :mod:`matcalc.build`, which need every dim known.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,8 @@ ELEMENTWISE: dict[str, Callable[[Any], Expr]] = {
 # ----------------------------------------------------------------------------------------
 
 ShapeTerms = tuple[sympy.Expr, sympy.Expr]
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, ".*": operator.mul,
+               "/": operator.truediv, "./": operator.truediv}
 _ONE = sympy.Integer(1)
 
 
@@ -182,8 +185,10 @@ class Typer:
         a, b = (self.fold(x) for x in node.args)
         if a is None or b is None:
             return None
-        err = lambda msg: ParseError(f"{msg} (column {node.args[1].start + 1})",  # noqa: E731
-                                     self.text, node.args[1].start)
+        def err(msg: str) -> ParseError:
+            at = node.args[1].start
+            return ParseError(f"{msg} (column {at + 1})", self.text, at)
+
         if node.op in ("/", "./") and b == 0:
             raise err("division by zero")
         if node.op in ("^", ".^"):
@@ -193,8 +198,7 @@ class Typer:
                 raise err("constant too large")
             v = sympy.Pow(a, b)
         else:
-            v = {"+": a + b, "-": a - b, "*": a * b, ".*": a * b}.get(node.op)
-            v = a / b if v is None else v
+            v = _ARITHMETIC[node.op](a, b)
         if not (v.is_extended_real and v.is_finite):
             raise err(f"the constant {self.text[node.start:node.end]} is not a real number")
         if bits(v) > MAX_CONSTANT_BITS:

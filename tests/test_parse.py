@@ -259,6 +259,22 @@ def test_parse_errors_mark_the_position(text: str, position: int, part: str) -> 
         assert shown == "  " + text and caret == "  " + " " * position + "^"
 
 
+def test_text_is_never_evaluated_as_python() -> None:
+    import inspect
+    import sys
+
+    from matcalc import cli, parse_shapes
+
+    for module in (sys.modules["matcalc.parse"], parse_shapes, cli):
+        source = inspect.getsource(module)
+        for call in ("eval(", "exec(", "compile(", "__import__(", "importlib"):
+            assert call not in source, (module.__name__, call)
+    # the one getattr in the CLI takes fixed API names, never text from the input
+    assert "getattr(matcalc, name)" in inspect.getsource(cli._api)
+    assert all(f'_api("{n}")' in inspect.getsource(cli) or f"_api('{n}')"
+               in inspect.getsource(cli) for n in ("latex", "derive", "compile", "verify"))
+
+
 def test_parse_needs_a_string() -> None:
     with pytest.raises(TypeError):
         parse(b"x'*x")  # type: ignore[arg-type]
