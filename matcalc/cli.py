@@ -195,17 +195,16 @@ def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
 
 def _verify(args: argparse.Namespace, out: TextIO) -> int:
     f, claimed = _read(args, args.expr, args.claimed)
-    (x,) = _wrt(f, _names(args.wrt)[:1]) if len(_names(args.wrt)) <= 1 else _too_many()
+    names = _names(args.wrt)
+    if len(names) != 1:
+        raise UsageError("verify checks one gradient at a time: give one --wrt")
+    (x,) = _wrt(f, names)
     report = _api("verify")(f, x, claimed)
     message = getattr(report, "message", "") or ("correct" if report else "wrong")
     verdict = "correct" if report else "WRONG"
     out.write(f"∂f/∂{x.name} = {claimed}: {verdict}"
               f"{'' if message == verdict.lower() else ': ' + message}\n")
     return 0 if report else 1
-
-
-def _too_many() -> NoReturn:
-    raise UsageError("verify checks one gradient at a time: give one --wrt")
 
 
 def _show(args: argparse.Namespace, out: TextIO) -> int:
