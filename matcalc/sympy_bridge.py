@@ -403,20 +403,28 @@ def _concrete_generic(d: sympy.Expr) -> sympy.Expr:
     An identity that holds for every σ holds for this one too, so a nonzero value here
     refutes it; the derivatives are all distinct, so σ and σ′ cannot be confused.
     """
-    reps = {}
-    for a in d.atoms(sympy.core.function.AppliedUndef):
-        for (_name, k), fn in _GENERIC.items():
-            if a.func == fn:
-                t = a.args[0]
-                reps[a] = sympy.sin(t + k * sympy.pi / 2) + sympy.exp(t / 2) / 2**k
-    return d.xreplace(reps) if reps else d
+    orders = {fn: k for (_name, k), fn in _GENERIC.items()}
+
+    def concrete(e: sympy.Expr) -> sympy.Expr:
+        if e.is_Atom:
+            return e
+        args = [concrete(a) for a in e.args]  # inside out: σ(σ(x)) needs both replaced
+        k = orders.get(e.func)
+        if k is not None:
+            t = args[0]
+            return sympy.sin(t + k * sympy.pi / 2) + sympy.exp(t / 2) / 2**k
+        return e.func(*args) if args != list(e.args) else e
+
+    return concrete(d) if d.has(*orders) else d
 
 
 def _probe(d: sympy.Expr, seed: int) -> sympy.Expr | None:
     """d at a random rational point (30 digits), or None where it has no numeric value."""
     d = _concrete_generic(d)
     rnd = random.Random(seed)
-    point = {s: sympy.Rational(rnd.randint(300, 1700), 1000) * rnd.choice((1, 1, -1))
+    # 30-digit Floats: arithmetic on them evaluates as the tree is rebuilt, far quicker
+    # than an exact substitution followed by evalf.
+    point = {s: sympy.Float(rnd.randint(300, 1700) * rnd.choice((1, 1, -1)) / 1000, 30)
              for s in d.free_symbols}
     try:
         v = d.xreplace(point).evalf(30)
@@ -429,9 +437,10 @@ def is_zero(d: sympy.Expr) -> bool:
     """True iff ``d`` is identically zero, decided exactly.
 
     Cheap first: a random numeric probe refutes most nonzero differences at once; then
-    ``expand``; ``cancel``, which decides rational functions (inverses, determinants)
-    completely; and finally ``simplify`` (exponentials, e.g. sigmoid′ = σ(1 − σ) against
-    e^{−x}/(1 + e^{−x})²).
+    one fraction over canonical function arguments, which decides
+    rational functions of the entries (inverses, determinants) and of σ(·), relu(·), ...
+    exactly; and finally ``simplify`` for identities between transcendental functions
+    (sigmoid′ = σ(1 − σ) against e^{−x}/(1 + e^{−x})²).
     """
     d = sympy.sympify(d)
     if d == 0:
@@ -440,14 +449,26 @@ def is_zero(d: sympy.Expr) -> bool:
         v = _probe(d, seed)
         if v is not None and v.is_comparable and abs(v) > 1e-12:
             return False
-    e = sympy.expand(d)
-    if e == 0:
+    # Rational functions of the entries and of function applications: bring every
+    # function's argument to the canonical form p/q (so σ(a) and σ(a′) with a = a′ become
+    # one atom), then the numerator of the single fraction must expand to zero.
+    c = _canonical_args(d)
+    num, _ = sympy.fraction(sympy.together(c))
+    if sympy.expand(num) == 0:
         return True
-    if e.is_rational_function():
-        return sympy.cancel(e) == 0
-    if sympy.cancel(sympy.together(e)) == 0:
-        return True
-    return sympy.simplify(e) == 0
+    return sympy.simplify(c) == 0
+
+
+def _canonical_args(e: sympy.Expr) -> sympy.Expr:
+    """``e`` with the arguments of functions and non-integer powers in canceled form."""
+    if e.is_Atom:
+        return e
+    args = [_canonical_args(a) for a in e.args]
+    if isinstance(e, sympy.Function):
+        return e.func(*[sympy.cancel(a) for a in args])
+    if isinstance(e, sympy.Pow) and not e.exp.is_Integer:
+        return sympy.Pow(sympy.cancel(args[0]), args[1])
+    return e.func(*args) if args != list(e.args) else e
 
 
 def sympy_grad(f: Expr, x: Symbol, dims: DimValues | None) -> sympy.Matrix:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from test_numeric import _random_loss
 
 import matcalc as mc
 from matcalc import nodes
 from matcalc.numeric import evaluate, random_point
 from matcalc.sympy_bridge import (
+    _concrete_generic,
     _rule,
     generic_function,
     is_zero,
@@ -133,8 +137,6 @@ def test_to_sympy_agrees_with_the_numpy_reference(e: mc.Expr) -> None:
         sm = symbol_matrix(s.name, s.shape, d)
         subs.update({sym: sympy.Float(val, 30) for sym, val in zip(sm, v.reshape(sm.shape).flat)})
     got = to_sympy(e, d)
-    from matcalc.sympy_bridge import _concrete_generic
-
     num = np.array(got.applyfunc(lambda a: _concrete_generic(a).xreplace(subs).evalf(20)),
                    dtype=float)
     np.testing.assert_allclose(num, evaluate(e, point, d), rtol=1e-10, atol=1e-12)
@@ -215,3 +217,49 @@ def test_check_grad_reports_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(mc, "grad", lambda f_, x_: good.T)
     r = mc.check_grad(f, w, {m: 2, n: 2})
     assert not r and "shape" in str(r)
+
+
+# Random expressions (the generator of test_numeric): two interpreters, and exact gradients.
+
+
+def _point_subs(e: mc.Expr, d: dict, seed: int) -> tuple[dict, dict]:
+    point = random_point(e, d, rng=seed)
+    subs = {}
+    for s, v in point.items():
+        sm = symbol_matrix(s.name, s.shape, resolve_dims(d))
+        subs.update({sym: sympy.Float(val, 30) for sym, val in zip(sm, v.reshape(sm.shape).flat)})
+    return point, subs
+
+
+def _inverse_nesting(e: mc.Expr) -> int:
+    """How deeply inverses and determinants nest in ``e``."""
+    inner = max((_inverse_nesting(c) for c in nodes.children(e)), default=0)
+    return inner + isinstance(e, (nodes.Inverse, nodes.Det, nodes.LogDet))
+
+
+def _exact_friendly_loss(seed: int) -> mc.Expr:
+    # An inverse of an inverse written out entry by entry is a rational function whose
+    # size explodes with the nesting; exact checks take one level, numbers take the rest.
+    f = _random_loss(seed)
+    assume(_inverse_nesting(f) <= 1)
+    return f
+
+
+@given(st.integers(0, 10**6))
+@settings(max_examples=40, deadline=None, derandomize=True)
+def test_random_expressions_two_interpreters_agree(seed: int) -> None:
+    f = _exact_friendly_loss(seed)
+    d = {m: 3, n: 2}
+    point, subs = _point_subs(f, d, seed)
+    exact = _concrete_generic(to_sympy(f, d)[0, 0]).xreplace(subs).evalf(30)
+    assert float(exact) == pytest.approx(evaluate(f, point, d)[0, 0], rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.slow
+@given(st.integers(0, 10**6))
+@settings(max_examples=15, deadline=None, derandomize=True)
+def test_random_expressions_check_grad_exactly(seed: int) -> None:
+    f = _exact_friendly_loss(seed)
+    xs = sorted(f.free_symbols, key=lambda s: s.name)
+    r = mc.check_grad(f, xs, {m: 2, n: 2})
+    assert r, f"f = {f}\n{r}"
