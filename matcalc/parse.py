@@ -464,6 +464,13 @@ def _constant_text(c: sympy.Expr) -> tuple[str, int]:
     raise ValueError(f"the text syntax has no way to write the constant {c}")
 
 
+def _surely_scalar(e: Expr) -> bool:
+    """1×1 in a way the parser sees when it picks an operator (``^`` or ``.^``): an eye's or
+    ones vector's size is inferred only later, so those do not count."""
+    return nodes.is_scalar_shape(e.shape) and not any(
+        isinstance(t, (nodes.Identity, nodes.Ones, nodes.Zero)) for t in nodes.walk(e))
+
+
 def _positive(t: Expr) -> Expr:
     """``x`` for a term ``-x`` (a negative multiple), else ``t`` itself."""
     if isinstance(t, nodes.Scale) and t.coef.could_extract_minus_sign():
@@ -523,7 +530,9 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
         case nodes.MatMul(factors=fs):
             return "*".join(_wrap(f, _PRODUCT + 1) for f in fs), _PRODUCT
         case nodes.Hadamard(factors=fs):
-            return ".*".join(_wrap(f, _PRODUCT + 1) for f in fs), _PRODUCT
+            # of 1×1 factors * reads better, and parse() builds the same product from it
+            op = "*" if _surely_scalar(e) else ".*"
+            return op.join(_wrap(f, _PRODUCT + 1) for f in fs), _PRODUCT
         case nodes.Kron(a=a, b=b):
             return f"kron({unparse(a)}, {unparse(b)})", _ATOM
         case nodes.Frob(a=a, b=b):
@@ -531,11 +540,7 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
         case nodes.Transpose(x=x):
             return _wrap(x, _POSTFIX) + "'", _POSTFIX
         case nodes.Power(x=x, k=k):
-            # ^ only where the text shows the base is 1×1: a constant's size is inferred
-            # later than the parser picks between ^ and .^
-            sized_late = any(isinstance(t, (nodes.Identity, nodes.Ones, nodes.Zero))
-                             for t in nodes.walk(x))
-            op = "^" if nodes.is_scalar_shape(x.shape) and not sized_late else ".^"
+            op = "^" if _surely_scalar(x) else ".^"
             ks, kprec = _constant_text(k)
             return f"{_wrap(x, _POSTFIX)}{op}{ks if kprec == _ATOM else f'({ks})'}", _POWER
         case nodes.Apply(fn=fn, x=x, order=0) if fn in ELEMENTWISE:
