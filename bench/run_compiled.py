@@ -47,7 +47,7 @@ def config_lines(avail: dict[str, str | None]) -> list[str]:
         cfg = np.show_config(mode="dicts")  # numpy >= 1.25
         blas = cfg.get("Build Dependencies", {}).get("blas", {})
         lines.append(f"  BLAS: {blas.get('name')} {blas.get('version')} (threadpoolctl absent)")
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY"):
         if os.environ.get(var):
             lines.append(f"  {var}={os.environ[var]}")
     for name, err in avail.items():
@@ -59,7 +59,8 @@ def config_lines(avail: dict[str, str | None]) -> list[str]:
         if name == "torch":
             extra = f", {mod.get_num_threads()} intra-op threads"
         if name == "jax":
-            extra = f", devices {[str(d) for d in mod.devices()]}, x64"
+            extra = (f", devices {[str(d) for d in mod.devices()]}, x64, "
+                     f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '').strip() or '(unset)'}")
         lines.append(f"  {name} {getattr(mod, '__version__', '?')}{extra}")
     return lines
 
@@ -131,6 +132,8 @@ def run_problem(p: Problem, avail: dict[str, str | None], budget: float) -> dict
              for k, v in samples.items()}
     ratio["grad/fwd"] = statistics.median(
         a / b for a, b in zip(samples["matcalc"], samples["matcalc fwd"]))
+    ratio["np grad/fwd"] = statistics.median(
+        a / b for a, b in zip(samples["numpy"], samples["numpy fwd"]))
     mem = {k: peak_bytes(calls[k]) for k in ("matcalc", "numpy")}
     return dict(problem=p, times=times, ratio=ratio, ok=ok, mem=mem, **info)
 
@@ -146,7 +149,8 @@ def table(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
     head = ["problem", "size", "matcalc ms", "numpy ms", "mc/np"]
     for k in peers:
         head += [f"{k} ms", f"{k}/np"]
-    head += ["grad/fwd", "peak MB mc", "peak MB np", "mem mc/np", "compile ms", "agree"]
+    head += ["grad/fwd", "np grad/fwd", "peak MB mc", "peak MB np", "mem mc/np", "compile ms",
+             "agree"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         t, p = r["times"], r["problem"]
@@ -155,7 +159,7 @@ def table(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
         for k in peers:
             cells += [fmt_t(t[k]), f"{q[k]:.2f}"]
         mm, mn = r["mem"]["matcalc"] / 2**20, r["mem"]["numpy"] / 2**20
-        cells += [f"{q['grad/fwd']:.2f}", f"{mm:.3g}", f"{mn:.3g}",
+        cells += [f"{q['grad/fwd']:.2f}", f"{q['np grad/fwd']:.2f}", f"{mm:.3g}", f"{mn:.3g}",
                   f"{mm / mn:.2f}" if mn else "—", f"{r['compile_s'] * 1e3:.1f}",
                   "all" if all(r["ok"].values()) else
                   "NO: " + ",".join(k for k, v in r["ok"].items() if not v)]
@@ -199,7 +203,9 @@ def targets(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
     worst = max((r["ratio"]["grad/fwd"], f"{r['problem'].name} {r['problem'].size}")
                 for r in rows)
     lines.append(f"{verdict(worst[0] <= 3)} gradient/forward <= 3 (worst {worst[0]:.2f} at "
-                 f"{worst[1]})")
+                 f"{worst[1]}; hand-written NumPy there: "
+                 + ", ".join(f"{r['ratio']['np grad/fwd']:.2f}" for r in rows
+                             if f"{r['problem'].name} {r['problem'].size}" == worst[1]) + ")")
     s001 = [r["compile_s"] for r in rows if r["problem"].name.startswith("seed001")]
     lines.append(f"{verdict(max(s001) < 0.05)} compile < 50 ms for seed 001's four gradients "
                  f"(cold: {', '.join(f'{s * 1e3:.1f}' for s in s001)} ms)")
@@ -210,18 +216,44 @@ def targets(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
     return lines
 
 
+def _limit_threads(n: int) -> Any:
+    """Give every peer the same thread count (NumPy's BLAS, torch, XLA)."""
+    if n <= 0:
+        return None
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
+                               f"{'true' if n > 1 else 'false'} intra_op_parallelism_threads={n}")
+    try:
+        import torch
+
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("threadpoolctl missing: NumPy's BLAS keeps its default threads", file=sys.stderr)
+        return None
+    return threadpool_limits(limits=n)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer sizes, shorter timing")
     ap.add_argument("--budget", type=float, default=None, help="seconds of timing per row")
     ap.add_argument("--source", action="store_true", help="print matcalc's generated code")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads for every peer's BLAS/intra-op pool (default 1: on a shared "
+                         "2-core machine, 2-thread BLAS stalls whenever a thread is descheduled; "
+                         "0 = each library's default)")
     a = ap.parse_args(argv)
+    limiter = _limit_threads(a.threads)  # noqa: F841 - keeps the limit for the whole run
     budget = a.budget if a.budget is not None else (0.5 if a.quick else 2.0)
     avail = P.available()
     print("\n".join(config_lines(avail)))
     print("ms: median time of one evaluation of all gradients (peers interleaved round by "
           "round);\nmc/np etc: median of per-round ratios to hand-written NumPy; grad/fwd: "
-          "matcalc gradients over\nmatcalc loss; peak MB: tracemalloc peak during one gradient "
+          "matcalc gradients over\nmatcalc loss (np grad/fwd: the same for hand-written "
+          "NumPy); peak MB: tracemalloc peak during one gradient "
           "call, outputs included\n")
     rows = []
     start = time.perf_counter()

@@ -341,10 +341,9 @@ def _add(e: Add, lo: Lowerer) -> Val:
     terms = [t for t in terms if not t.is_zero]
     if not terms:
         return lo.const(0, *e.shape)
-    if all(t.kind in ("eye", "diag") or (t.is_scalar and t.rows == 1) for t in terms):
-        if all(t.kind == "eye" for t in terms):  # s₁I + s₂I = (s₁ + s₂)I
-            s = [t.code or lo.num(1) for t in terms]
-            return Val("eye", *e.shape, code=lo.binop("+", ADD, *s) if len(s) > 1 else s[0])
+    if all(t.kind == "eye" for t in terms):  # s₁I + s₂I = (s₁ + s₂)I
+        s = [t.code or lo.num(1) for t in terms]
+        return Val("eye", *e.shape, code=lo.binop("+", ADD, *s) if len(s) > 1 else s[0])
     if all(t.kind in ("eye", "diag") for t in terms):  # Diag(u) + Diag(v) = Diag(u + v)
         vs = [t.code if t.kind == "diag" else (t.code or lo.num(1)) for t in terms]
         return Val("diag", *e.shape, code=lo.binop("+", ADD, *vs))
