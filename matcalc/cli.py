@@ -168,6 +168,10 @@ def _numpy_source(exprs: list[Any], symbols: list[Any], name: str) -> str:
 def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
     (f,) = _read(args, args.expr)
     wrt = _wrt(f, _names(args.wrt))
+    if kind in ("grad", "hessian") and not (f.shape[0] == 1 and f.shape[1] == 1):
+        shape = "×".join(str(d) for d in f.shape)
+        raise UsageError(f"{kind} needs a scalar (1×1) expression, but {args.expr} is "
+                         f"{shape}; matcalc jacobian differentiates vectors and matrices")
     if args.steps and kind != "grad":
         raise UsageError("--steps is for grad only")
     if args.steps and args.numpy:
