@@ -12,6 +12,7 @@ import argparse
 import gc
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -79,8 +80,14 @@ def measure(calls: dict[str, Callable[[], Any]], budget: float,
     samples: dict[str, list[float]] = {k: [] for k in calls}
     deadline = time.perf_counter() + budget
     rounds = 0
+    order = list(calls)
+    shuffle = random.Random(0).shuffle
     while rounds < min_rounds or (time.perf_counter() < deadline and rounds < 300):
-        for name, call in calls.items():
+        # a fresh order each round: whoever runs right after a peer that freed big arrays
+        # finds warm memory, and a fixed order would hand that advantage to one peer
+        shuffle(order)
+        for name in order:
+            call = calls[name]
             k = inner[name]
             t = time.perf_counter()
             for _ in range(k):
@@ -247,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                          "0 = each library's default)")
     a = ap.parse_args(argv)
     limiter = _limit_threads(a.threads)  # noqa: F841 - keeps the limit for the whole run
-    budget = a.budget if a.budget is not None else (0.5 if a.quick else 2.0)
+    budget = a.budget if a.budget is not None else (0.5 if a.quick else 3.0)
     avail = P.available()
     print("\n".join(config_lines(avail)))
     print("ms: median time of one evaluation of all gradients (peers interleaved round by "
