@@ -35,7 +35,7 @@ def _names(cls: type) -> tuple[str, ...]:
 class Expr:
     """Base class of every matcalc expression. Immutable and hashable; ``==`` is structural."""
 
-    __slots__ = ("_hash", "_shape", "_free", "_deltas", "__weakref__")
+    __slots__ = ("_hash", "_shape", "_free", "_deltas", "_rep", "__weakref__")
     __array_priority__ = 1000  # NumPy scalars defer to our operators
 
     def _finish(self, shape: Shape) -> None:
@@ -44,6 +44,7 @@ class Expr:
         object.__setattr__(self, "_hash", hash((type(self).__name__, key)))
         object.__setattr__(self, "_free", None)
         object.__setattr__(self, "_deltas", None)
+        object.__setattr__(self, "_rep", None)
 
     @property
     def shape(self) -> Shape:
@@ -75,12 +76,29 @@ class Expr:
             object.__setattr__(self, "_deltas", frozenset(acc))
         return self._deltas
 
+    def _root(self) -> "Expr":
+        """The representative of the nodes proved equal to this one (union-find)."""
+        node = self
+        while node._rep is not None:
+            node = node._rep
+        if self._rep is not None and self._rep is not node:
+            object.__setattr__(self, "_rep", node)  # path compression
+        return node
+
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
         if type(self) is not type(other) or self._hash != other._hash:  # type: ignore[attr-defined]
             return False
-        return all(getattr(self, n) == getattr(other, n) for n in _names(type(self)))
+        a, b = self._root(), other._root()  # type: ignore[attr-defined]
+        if a is b:
+            return True
+        # Structural comparison, remembered: equal trees built separately (rules rebuild
+        # nodes all the time) are linked, so comparing them again costs O(1), not O(size).
+        if all(getattr(self, n) == getattr(other, n) for n in _names(type(self))):
+            object.__setattr__(b, "_rep", a)
+            return True
+        return False
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)

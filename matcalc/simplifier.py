@@ -65,11 +65,22 @@ class Simplifier:
     def __init__(self) -> None:
         self._memo: dict[Expr, Expr] = {}
         self._active: set[Expr] = set()
+        # Results are interned: equal subtrees become one object, so the structural
+        # equality behind every memo lookup stops at the first level (``is``) instead of
+        # walking deep trees again, which made nested expressions quadratic in depth.
+        self._canon: dict[Expr, Expr] = {}
 
     def __call__(self, e: Expr) -> Expr:
         hit = self._memo.get(e)
         if hit is not None:
             return hit
+        out = self._simplify(e)
+        out = self._canon.setdefault(out, out)
+        self._memo[e] = out
+        self._memo[out] = out
+        return out
+
+    def _simplify(self, e: Expr) -> Expr:
         if isinstance(e, (Let, Delta)) or e in self._active:
             return e
         self._active.add(e)
@@ -84,8 +95,6 @@ class Simplifier:
                     break
         finally:
             self._active.discard(e)
-        self._memo[e] = out
-        self._memo[out] = out
         return out
 
 
@@ -238,7 +247,7 @@ def _(e: MatMul) -> Expr | None:
     fs = list(e.factors)
     if not is_scalar_shape(e.shape):
         if len(fs) == 2 and isinstance(fs[0], Ones) and isinstance(fs[1], Ones):
-            return Ones(*e.shape)
+            return scale(fs[0].shape[1].expr, Ones(*e.shape))  # 1ₘ1ₚᵀ 1ₚ1ₙᵀ = p 1ₘ1ₙᵀ
         return None
     if isinstance(fs[0], Ones):
         return _sum(mm(*fs[1:]))

@@ -82,7 +82,6 @@ SIMPLIFIER_ONES = ("simplifier.py rule '1ᵀx = sum(x)' rewrites ones(m,k) ones(
                    "ones(m,n); the product is k ones(m,n) (the factor k is dropped unless k = 1)")
 
 
-@pytest.mark.xfail(strict=True, reason=SIMPLIFIER_ONES)
 def test_simplify_product_of_ones_keeps_inner_dim() -> None:
     e = mc.ones(m, n) @ mc.ones(n, p)
     s = mc.simplify(e)
@@ -90,7 +89,6 @@ def test_simplify_product_of_ones_keeps_inner_dim() -> None:
     np.testing.assert_allclose(evaluate(s, {}, d), evaluate(e, {}, d))
 
 
-@pytest.mark.xfail(strict=True, reason=SIMPLIFIER_ONES)
 def test_grad_of_sum_of_ones_times_vector() -> None:
     # d/du sum(1ₙₓₙ u) = n 1: the adjoint 1ₙₓₙᵀ 1ₙ is simplified to 1ₙ.
     u = mc.vector("u", n)
@@ -98,7 +96,6 @@ def test_grad_of_sum_of_ones_times_vector() -> None:
     assert mc.check_grad(f, u, {n: 2})
 
 
-@pytest.mark.xfail(strict=True, reason=SIMPLIFIER_ONES)
 def test_grad_of_trace_with_ones_square() -> None:
     X = mc.matrix("X", n, n)
     f = mc.trace(X @ mc.ones(n, n) @ mc.ones(n, n))
