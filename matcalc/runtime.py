@@ -68,7 +68,7 @@ def _scalar(x: Any, name: str, shape: str = "1×1") -> Any:
     Python numbers stay Python numbers so that they do not widen float32 arrays
     (NumPy treats them as "weak" scalars).
     """
-    if type(x) is float:
+    if type(x) is float or isinstance(x, np.floating):
         return x
     if isinstance(x, (int, bool)) and not isinstance(x, np.generic):
         return float(x)
