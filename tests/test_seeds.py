@@ -112,7 +112,9 @@ def test_seed003_jacobian_numeric():
 def test_seed003_gradient_of_a_scalar_readout_exact():
     (m, n, p, k), W, U, X, b, c, sigma, Y = _seed003()
     f = mc.sum(Y)
-    assert mc.check_grad(f, [X, W, b], {m: 2, n: 2, p: 2, k: 2})
+    # every variable: ∂/∂c = p 1 needs the inner dimension of 1ₖ1ₚᵀ·1ₚ (a past bug)
+    assert mc.check_grad(f, [X, W, U, b, c], {m: 2, n: 2, p: 3, k: 2})
+    assert str(mc.grad(f, c)) == "p 1"
 
 
 def test_seed003_accepted_answer_hadamard_has_mismatched_shapes():
