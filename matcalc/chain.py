@@ -221,6 +221,18 @@ def _pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any], atoms: list[Atom],
             return [_kron_ones(lo, b.val, right=False)]
     if ka == "diag" and kb == "diag":  # Diag(u) Diag(v) = Diag(u ⊙ v)
         return [Atom("diag", a.rows, a.cols, lo.binop("*", MUL, a.code, b.code))]
+    if ka == "diag" and kb == "kron":  # Diag(v)(a ⊗ B) = a ⊗ Diag(v)B for a row a, and
+        (A, B) = b.val.args  # Diag(v)(A ⊗ b) = Diag(v)A ⊗ b for a row b
+        if A.rows == 1:
+            return [_kron_atom(A, chain(lo, [_diag_val(a), B]))]
+        if B.rows == 1:
+            return [_kron_atom(chain(lo, [_diag_val(a), A]), B)]
+    if ka == "kron" and kb == "diag":  # (A ⊗ b) Diag(v) = A Diag(v) ⊗ b for a column b, etc.
+        (A, B) = a.val.args
+        if B.cols == 1:
+            return [_kron_atom(chain(lo, [A, _diag_val(b)]), B)]
+        if A.cols == 1:
+            return [_kron_atom(A, chain(lo, [B, _diag_val(b)]))]
     if ka == "kron" and kb == "kron":  # (A ⊗ B)(C ⊗ D) = AC ⊗ BD when the sizes fit
         (A, B), (C, D) = a.val.args, b.val.args
         if A.cols == C.rows and B.cols == D.rows:
@@ -234,6 +246,15 @@ def _pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any], atoms: list[Atom],
         st = transpose(lo, b.val)
         return [_dense(lo.transpose_code(_apply_left(lo, st, mt)), a.rows, b.cols)]
     return None
+
+
+def _diag_val(a: Atom) -> Val:
+    return Val("diag", a.rows, a.cols, a.code)
+
+
+def _kron_atom(a: Val, b: Val) -> Atom:
+    rows, cols = a.rows * b.rows, a.cols * b.cols
+    return Atom("kron", rows, cols, val=Val("kron", rows, cols, args=(a, b)))
 
 
 def _shape(lo: Lowerer, *dims: Dim | str) -> Code:

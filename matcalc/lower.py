@@ -350,10 +350,11 @@ def _add(e: Add, lo: Lowerer) -> Val:
     terms = [densify(lo, t) for t in terms]
     consts = [t.const for t in terms if t.const is not None]
     rest = [t for t in terms if t.const is None]
-    if consts:
+    if consts:  # the folded constant stays where the first one was (1 - x reads as written)
         total = sympy.Add(*consts)
         if total != 0 or not rest:
-            rest.append(lo.const(total, *e.shape))
+            first = next(i for i, t in enumerate(terms) if t.const is not None)
+            rest.insert(first, lo.const(total, *e.shape))
     if len(rest) == 1:
         return replace(rest[0], rows=e.shape[0], cols=e.shape[1])
     return _sum_terms(lo, rest, e.shape)

@@ -214,6 +214,9 @@ CASES = {
     "kron_matrix": mc.kron(G, H) @ Q, "kron_left": Q.T @ mc.kron(A, B),
     "kron_kron": mc.kron(A, B) @ mc.kron(B.T, S), "kron_transpose": mc.kron(A, B).T,
     "kron_eye_left": mc.kron(mc.eye(m), S) @ q,
+    "diag_kron_row": mc.Diag(y) @ mc.kron(x.T, mc.eye(m)),
+    "diag_kron_row_b": mc.Diag(y) @ mc.kron(A, x.T),
+    "kron_col_diag": mc.kron(A, u) @ mc.Diag(x), "kron_col_a_diag": mc.kron(y, S) @ mc.Diag(x),
     "trace": mc.trace(S), "trace_product": mc.trace(A.T @ C),
     "trace_product3": mc.trace(A @ S @ A.T),
     "trace_diag": mc.trace(mc.Diag(x) @ S), "trace_eye": mc.trace(mc.eye(n)),
@@ -510,3 +513,16 @@ def test_seed000_at_a_million_rows_stays_small() -> None:
     np.testing.assert_allclose(gw, a["X"].T @ g, rtol=1e-9)
     np.testing.assert_allclose(gb, g.sum(), rtol=1e-9)
     np.testing.assert_allclose(gX, np.outer(g, a["w"]), rtol=1e-9)
+
+
+def test_source_runs_on_its_own_and_names_lets() -> None:
+    """f.source is plain Python: exec'd by itself it defines the same function."""
+    loss, wrt, args = _seed001()
+    f = mc.compile([loss, *mc.grad(loss, wrt)], args=args)
+    namespace: dict = {}
+    exec(f.source, namespace)  # noqa: S102 - the code we just generated
+    d = _seed001_data(np.random.default_rng(5))
+    for a, b in zip(namespace["compiled"](**d), f(**d)):
+        np.testing.assert_array_equal(a, b)
+    assert "\n    Z = W1 @ X + b1\n" in f.source  # named intermediates keep their names
+    assert "\n    R = " in f.source
