@@ -222,6 +222,8 @@ CASES = {
     "trace_diag": mc.trace(mc.Diag(x) @ S), "trace_eye": mc.trace(mc.eye(n)),
     "trace_kron": mc.trace(mc.kron(S, T)),
     "inverse": mc.inv(S), "inverse_diag": mc.inv(mc.Diag(x)), "inverse_product": mc.inv(S) @ T,
+    "inverse_right": A @ mc.inv(S), "inverse_middle": x.T @ mc.inv(S) @ u,
+    "inverse_shared": mc.inv(S) @ T + mc.inv(S), "inverse_ones": mc.inv(S) @ mc.ones(n),
     "det": mc.det(S), "det_diag": mc.det(mc.Diag(x)),
     "logdet": mc.logdet(S), "logdet_diag": mc.logdet(mc.Diag(x)),
     "sum": mc.sum(A), "sum_product": mc.sum(A @ B), "sum_square": mc.sum(A ** 2),
@@ -286,6 +288,8 @@ def test_product_shortcuts_in_source() -> None:
     src = mc.compile(y @ x.T).source
     assert "@" not in src.split("return")[0].split("_mismatch")[-1]  # outer product broadcasts
     assert "_dot3" in mc.compile(A.T @ A @ x).source  # association decided from the sizes
+    assert "solve" in mc.compile(mc.inv(S) @ T).source and "inv(" not in mc.compile(
+        mc.inv(S) @ T).source
 
 
 def test_trace_of_product_never_forms_the_product() -> None:
@@ -391,9 +395,11 @@ def test_nan_and_inf_propagate_and_singular_inverse_raises() -> None:
     a = _seed0_args()
     a["X"][0, 0] = np.nan
     assert np.isnan(mc.compile(LOSS0)(**a))
-    f = mc.compile(mc.inv(S))
-    with pytest.raises(np.linalg.LinAlgError):
-        f(S=np.zeros((3, 3)))
+    for e in (mc.inv(S), mc.inv(S) @ T):  # np.linalg.inv and np.linalg.solve alike
+        f = mc.compile(e)
+        with pytest.raises(np.linalg.LinAlgError):
+            f(**{k: v for k, v in dict(S=np.zeros((3, 3)), T=np.ones((3, 3))).items()
+                 if k in f.args})
 
 
 def test_generic_functions_come_from_functions_argument() -> None:
