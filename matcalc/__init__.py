@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys as _sys
+import types as _types
+
 from . import build as _build  # noqa: F401  (attaches the operators to Expr)
 from .build import (
     Diag, abs, arccos, arcsin, arctan, cos, det, diag, exp, eye, frob, hadamard, inv, kron,
@@ -25,7 +28,7 @@ _LAZY = {
     "compile": "codegen",
     "to_sympy": "sympy_bridge", "check_grad": "sympy_bridge",
     "verify": "verify",
-    "parse": "parse",
+    "parse": "parse", "unparse": "parse",
 }
 
 
@@ -42,3 +45,20 @@ def __getattr__(name: str):  # noqa: ANN202
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+_NAMED_LIKE_THEIR_FUNCTION = frozenset({"parse", "verify", "latex"})
+
+
+class _Package(_types.ModuleType):
+    """The package's module type. Importing a submodule binds it as an attribute of the
+    package; where the submodule is named like the function it exports (``parse``,
+    ``verify``, ``latex``), that would hide the function, so the function is kept."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, _types.ModuleType) and name in _NAMED_LIKE_THEIR_FUNCTION:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

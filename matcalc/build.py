@@ -119,7 +119,7 @@ def _stretch(a: Expr, rows: Dim, cols: Dim) -> Expr:
         return a
     if r == 1 and c == 1:
         if isinstance(a, Number):
-            return Scale(a.value, Ones(rows, cols))
+            return Ones(rows, cols) if a.value == 1 else Scale(a.value, Ones(rows, cols))
         if cols == 1:
             return MatMul((Ones(rows, ONE), a))
         if rows == 1:
