@@ -500,10 +500,14 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
             return _unparse(inner)  # a name would read back as a new symbol: expand it
         case nodes.Number(value=c):
             return _constant_text(c)
+        case nodes.Identity(n=n) if n == 1:
+            return "1", _ATOM  # I₁ is the number 1; eye would take its size from context
         case nodes.Identity():
             return "eye", _ATOM
         case nodes.Ones(rows=r, cols=c) | nodes.Zero(rows=r, cols=c):
             k = "1" if isinstance(e, nodes.Ones) else "0"
+            if r == 1 and c == 1:  # a 1×1 constant is a number, not a vector of any size
+                return k, _ATOM
             if c == 1 or r == 1:
                 return f"vector({k})" + ("'" if c != 1 else ""), _POSTFIX
             return f"matrix({k})", _ATOM

@@ -181,10 +181,6 @@ def test_compile_one_by_one_results_are_scalars(make) -> None:  # noqa: ANN001
 # ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse.unparse writes the 1×1 constants Ones(1,1), Zero(1,1), Identity(1) as "
-    "`vector(1)`, `vector(0)`, `eye`, whose size parse infers from context: a + 1 (1×1) "
-    "reads back as an n_1×1 vector, inv(a² + I₁) as an n×n matrix"))
 @pytest.mark.parametrize("make", [
     lambda a: a + mc.ones(1, 1),
     lambda a: a + mc.zeros(1, 1),
