@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                          "0 = each library's default)")
     a = ap.parse_args(argv)
     limiter = _limit_threads(a.threads)  # noqa: F841 - keeps the limit for the whole run
-    budget = a.budget if a.budget is not None else (0.5 if a.quick else 3.0)
+    budget = a.budget if a.budget is not None else (0.5 if a.quick else 6.0)
     avail = P.available()
     print("\n".join(config_lines(avail)))
     print("ms: median time of one evaluation of all gradients (peers interleaved round by "
