@@ -24,7 +24,7 @@ from typing import Any
 import sympy
 
 from .dims import ONE, Dim
-from .emit import ATOM, MUL, POSTFIX, Code
+from .emit import MUL, POSTFIX, Code
 from .lower import Lowerer, Val, densify, full, transpose
 
 __all__ = ["chain"]
@@ -257,18 +257,13 @@ def _kron_atom(a: Val, b: Val) -> Atom:
     return Atom("kron", rows, cols, val=Val("kron", rows, cols, args=(a, b)))
 
 
-def _shape(lo: Lowerer, *dims: Dim | str) -> Code:
-    parts: list = ["("]
-    for i, d in enumerate(dims):
-        if i:
-            parts.append(", ")
-        parts.append(d if isinstance(d, str) else (lo.dim(d), 0))
-    parts.append(")")
-    return lo.em.op(ATOM, *parts)
-
-
 def _reshape(lo: Lowerer, x: Code, *dims: Dim | str) -> Code:
-    return lo.em.op(POSTFIX, (x, POSTFIX), ".reshape", (_shape(lo, *dims), POSTFIX))
+    # the sizes are written into the call: a shared shape tuple would be hoisted to a
+    # variable and leave ``.reshape`` without its parentheses
+    parts: list = [(x, POSTFIX), ".reshape("]
+    for i, d in enumerate(dims):
+        parts += ([", "] if i else []) + [d if isinstance(d, str) else (lo.dim(d), 0)]
+    return lo.em.op(POSTFIX, *parts, ")")
 
 
 def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
@@ -276,8 +271,9 @@ def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
     if s.kind == "comm":
         m, n = s.args
         if x.cols == 1:  # K(m,n) vec(X) = vec(Xᵀ)
-            if x.code.vec_of is not None:  # vec(Xᵀ) is X's rows stacked: a C-order reshape
-                return _reshape(lo, x.code.vec_of, "-1", "1")
+            if x.code.vec_of is not None and x.code.vec_of[1:] == (m, n):
+                # K(m,n) vec(X) = vec(Xᵀ) for X m×n: X's rows stacked, a C-order reshape
+                return _reshape(lo, x.code.vec_of[0], "-1", "1")
             t = lo.transpose_code(_reshape(lo, x.code, n, m))
             return _reshape(lo, t, "-1", "1")
         p = lo.method(_reshape(lo, x.code, n, m, "-1"), ".transpose(1, 0, 2)")
@@ -285,11 +281,14 @@ def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
     A, B = s.args
     qa, qb = A.cols, B.cols
     if x.cols == 1:  # (A ⊗ B) vec(X) = vec(B X Aᵀ), and vec(Yᵀ)ᵀ-layout is a C reshape
-        if x.code.vec_of is not None:  # vec(X) with X qb×qa: the reshape below is Xᵀ
-            xt = Val("dense", qa, qb, lo.transpose_code(x.code.vec_of))
+        if x.code.vec_of is not None and x.code.vec_of[1:] == (qb, qa):
+            # vec(X) with X qb×qa: the reshape below would be Xᵀ
+            xt = Val("dense", qa, qb, lo.transpose_code(x.code.vec_of[0]))
         else:
             xt = Val("dense", qa, qb, _reshape(lo, x.code, qa, qb))
         y = chain(lo, [A, xt, transpose(lo, B)])
+        if y.rows == 1 and y.cols == 1:  # a 1×1 result stays a scalar
+            return full(lo, y)
         return _reshape(lo, full(lo, y), "-1", "1")
     x3 = _reshape(lo, x.code, qa, qb, "-1")
     ops, scalars = [], []

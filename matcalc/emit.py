@@ -35,7 +35,8 @@ class Code:
         self.neg_of: Code | None = None  # set for ``-x`` so sums print as ``a - x``
         # set for ``c * x`` (c a list of scalars) so products can move c to a smaller factor
         self.scale_of: tuple[list, Code] | None = None
-        self.vec_of: Code | None = None  # set for vec(X) so (A ⊗ B) vec(X) can use X itself
+        # (X, rows, cols) for vec(X), so (A ⊗ B) vec(X) and K vec(X) can use X itself
+        self.vec_of: tuple | None = None
         self.uses = 0
 
     def deps(self) -> list[Code]:

@@ -250,6 +250,15 @@ def densify(lo: Lowerer, v: Val) -> Val:
     """``v`` as a dense (possibly broadcast-stored) array."""
     if v.kind == "dense":
         return v
+    if v.rows == 1 and v.cols == 1:  # I₁, Diag(s), s ⊗ t and K(1,1) are scalars
+        if v.kind == "diag":
+            return lo.dense(v.code, v.rows, v.cols)
+        if v.kind == "kron":
+            a, b = (densify(lo, x) for x in v.args)
+            return lo.scale([x.const if x.const is not None else x.code for x in (a, b)],
+                            lo.const(1, v.rows, v.cols))
+        return lo.scale([v.code] if v.kind == "eye" and v.code is not None else [],
+                        lo.const(1, v.rows, v.cols))
     if v.kind == "eye":
         eye = lo.call("np.eye", lo.dim(v.rows), "dtype=" + lo.dtype().name)
         return lo.scale([v.code] if v.code is not None else [], lo.dense(eye, v.rows, v.cols))
@@ -287,7 +296,10 @@ def lower(e: Expr, lo: Lowerer) -> Val:
     """The lowered value of ``e``; structurally equal subtrees are lowered once."""
     v = lo.memo.get(e)
     if v is None:
-        v = lo.memo[e] = lower_node(e, lo)
+        v = lower_node(e, lo)
+        if e.shape[0] == 1 and e.shape[1] == 1 and v.kind != "dense":
+            v = densify(lo, v)  # a 1×1 value is always a scalar, never a 1×1 array
+        lo.memo[e] = v
         assert (v.rows, v.cols) == e.shape, f"lowering changed the shape of {e}"
     return v
 
@@ -434,7 +446,8 @@ def _matmul(e: MatMul, lo: Lowerer) -> Val:
 
     fs = e.factors
     for i, f in enumerate(fs):
-        if isinstance(f, Inverse) and not lo.reuse(f) and lower(f.x, lo).kind == "dense":
+        if (isinstance(f, Inverse) and not lo.reuse(f) and f.shape[0] != 1
+                and lower(f.x, lo).kind == "dense"):
             x = full(lo, lower(f.x, lo))
             if i + 1 < len(fs):  # X⁻¹ B = solve(X, B)
                 rest = full(lo, chain(lo, [lower(g, lo) for g in fs[i + 1:]]))
@@ -564,7 +577,7 @@ def _vec(e: Vec, lo: Lowerer) -> Val:
         return replace(v, rows=e.shape[0], cols=e.shape[1])
     x = full(lo, v)
     code = lo.method(x, '.reshape(-1, 1, order="F")')
-    code.vec_of = x
+    code.vec_of = (x, *e.x.shape)
     return lo.dense(code, *e.shape)
 
 
@@ -588,9 +601,12 @@ def _kron(e: Kron, lo: Lowerer) -> Val:
     if a.kind == "eye" and b.kind == "eye":  # I ⊗ I = I
         s = [x.code for x in (a, b) if x.code is not None]
         return Val("eye", *e.shape, code=lo.scalar_product(1, s) if s else None)
-    if a.is_scalar:
+    # a 1×1 factor (not merely one stored as a broadcast scalar, like ones(n, n)) scales
+    if a.rows == 1 and a.cols == 1:
+        a = densify(lo, a)
         return lo.scale([a.const if a.const is not None else a.code], b)
-    if b.is_scalar:
+    if b.rows == 1 and b.cols == 1:
+        b = densify(lo, b)
         return lo.scale([b.const if b.const is not None else b.code], a)
     return Val("kron", *e.shape, args=(a, b))
 

@@ -183,6 +183,11 @@ def _inverse(e: Inverse, lo: Lowerer) -> Val:
 
 
 def inverse(lo: Lowerer, v: Val) -> Val:
+    if v.rows == 1 and v.cols == 1:  # the inverse of a 1×1 is a reciprocal
+        v = densify(lo, v)
+        if v.const is not None:
+            return lo.const(1 / v.const, v.rows, v.cols)
+        return lo.dense(lo.em.op(MUL, "1 / ", (v.code, MUL + 1)), v.rows, v.cols)
     if v.kind == "eye":
         return v if v.code is None else replace(v, code=lo.em.op(MUL, "1 / ", (v.code, MUL + 1)))
     if v.kind == "diag":
@@ -197,6 +202,8 @@ def inverse(lo: Lowerer, v: Val) -> Val:
 def _det(e: Det, lo: Lowerer) -> Val:
     """det(Diag(v)) = Π vᵢ; otherwise np.linalg.det."""
     v = lower(e.x, lo)
+    if v.rows == 1:  # det of a 1×1 is its entry
+        return densify(lo, v)
     if v.kind == "diag":
         return lo.dense(lo.call("np.prod", v.code), ONE, ONE)
     return lo.dense(lo.call("np.linalg.det", full(lo, v)), ONE, ONE)
@@ -206,6 +213,8 @@ def _det(e: Det, lo: Lowerer) -> Val:
 def _logdet(e: LogDet, lo: Lowerer) -> Val:
     """log|det X| from slogdet (no overflow); for Diag(v), Σ log|vᵢ|."""
     v = lower(e.x, lo)
+    if v.rows == 1:
+        return lo.dense(lo.call("np.log", lo.call("np.abs", densify(lo, v).code)), ONE, ONE)
     if v.kind == "diag":
         s = lo.method(lo.call("np.log", lo.call("np.abs", v.code)), ".sum()")
         return lo.dense(s, ONE, ONE)

@@ -13,6 +13,7 @@ from test_compile import ref
 
 import matcalc as mc
 from matcalc.dims import ONE
+from matcalc.nodes import Unvec
 
 m, n = mc.dims("m n")
 SIZES = {m: 3, n: 4}
@@ -33,7 +34,7 @@ def expr(draw, shape: tuple, depth: int):  # noqa: ANN001, ANN201
     if depth <= 0:
         return draw(st.sampled_from(leaves))
     kind = draw(st.sampled_from(["leaf", "add", "had", "scale", "smul", "mm", "mm", "mm", "T",
-                                 "fn", "diag", "scalar"]))
+                                 "fn", "diag", "scalar", "vectrick", "comm", "kron"]))
     sub = lambda s: expr(s, depth - 1)  # noqa: E731
     if kind == "add":
         return draw(sub(shape)) + draw(sub(shape))
@@ -51,6 +52,14 @@ def expr(draw, shape: tuple, depth: int):  # noqa: ANN001, ANN201
         return draw(sub((c, r))).T
     if kind == "fn":
         return draw(st.sampled_from([mc.relu, mc.tanh, mc.step, mc.sigmoid]))(draw(sub(shape)))
+    if kind == "vectrick":  # unvec((Q ⊗ P) vec(X)) = P X Qᵀ
+        k1, k2 = draw(st.sampled_from(DIMS)), draw(st.sampled_from(DIMS))
+        P, X, Q = draw(sub((r, k1))), draw(sub((k1, k2))), draw(sub((c, k2)))
+        return Unvec(mc.kron(Q, P) @ mc.vec(X), r, c)
+    if kind == "comm":  # unvec(K(c,r) vec(Y)) = Yᵀ
+        return Unvec(mc.commutation(c, r) @ mc.vec(draw(sub((c, r)))), r, c)
+    if kind == "kron":  # a column ⊗ a row is their outer product
+        return mc.kron(draw(sub((r, ONE))), draw(sub((ONE, c))))
     if kind == "diag" and r == c and r != 1:
         return mc.Diag(draw(sub((r, ONE))))
     if kind == "scalar" and shape == (ONE, ONE):
