@@ -67,7 +67,7 @@ def config_lines(avail: dict[str, str | None]) -> list[str]:
 
 
 def measure(calls: dict[str, Callable[[], Any]], budget: float,
-            min_rounds: int = 7) -> dict[str, list[float]]:
+            min_rounds: int = 15) -> dict[str, list[float]]:
     """Seconds per call, one sample per round; calls are interleaved round by round so the
     machine's drift hits every peer alike (ratios are then taken round by round)."""
     inner = {}
