@@ -56,14 +56,11 @@ def n_examples(count: int) -> int:
     return max(3, count * BASE // 100)
 
 
-#: Compile failures with a minimized strict-xfail test in test_regressions.py:
-#: message pattern → the reason (the compiler is being finished by its owner).
-KNOWN_COMPILE = {
-    r"lowering changed the shape of": "lower.py: Kronecker/ones constants lose their shape",
-    r"came back with shape \(1, 1\)": "codegen: some 1×1 results are returned as 1×1 arrays",
-    r"0-dimensional array given": "lower.py: inv/det of a 1×1 expression calls np.linalg",
-    r"has no attribute 'reshapet": "emit.py: generated source glues .reshape to a name",
-}
+#: Compile failures with a minimized strict-xfail test in test_regressions.py: message
+#: pattern → reason. Empty now: the four found (.reshapet1, Kronecker with ones, 1×1 results
+#: as arrays, np.linalg on 0-D) were fixed in 67ade76; the wrong trace of a Kronecker
+#: product with non-square factors is corrected by test_regressions.known_fixes instead.
+KNOWN_COMPILE: dict[str, str] = {}
 
 
 def seeds() -> st.SearchStrategy[int]:
