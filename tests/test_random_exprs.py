@@ -284,3 +284,10 @@ def test_harness_fails_on_wrong_simplify_jacobian_and_compile(
         return lambda **kw: tuple(np.ones(2) for _ in outs)
 
     assert mt.prop_compile([case.f], {n: 2}, 0, bad_compile) is not None
+
+
+@pytest.mark.skipif(not pdflatex_available(), reason=PDFLATEX_MISSING)
+def test_latex_batches_find_the_broken_item() -> None:
+    items = ["x^2", r"\frac{a}{b}", r"\notacommand{x}", "y_1", r"\sqrt{2"]
+    bad = mt.latex_failures(items, compile_latex, latex_document, batch=3)
+    assert [tex for tex, _ in bad] == [r"\notacommand{x}", r"\sqrt{2"]

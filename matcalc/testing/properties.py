@@ -297,9 +297,9 @@ def prop_parse(e: Expr, dims: Mapping[Dim, int], seed: int, parse: Callable[...,
 
 
 def latex_failures(items: Sequence[Expr | str], compile_latex: Callable[[str], tuple[bool, str]],
-                   document: Callable[..., str]) -> list[tuple[str, str]]:
-    """The items whose LaTeX does not compile: one pdflatex run for the whole batch, and
-    bisection down to the culprits only when that fails (so a clean batch costs one run)."""
+                   document: Callable[..., str], batch: int = 500) -> list[tuple[str, str]]:
+    """The items whose LaTeX does not compile: one pdflatex run per ``batch`` items, and
+    bisection down to the culprits only when a run fails (a clean batch costs one run)."""
     from ..latex import latex
 
     texs = [x if isinstance(x, str) else latex(x) for x in items]
@@ -317,4 +317,4 @@ def latex_failures(items: Sequence[Expr | str], compile_latex: Callable[[str], t
         mid = len(part) // 2
         return bad(part[:mid]) + bad(part[mid:])
 
-    return bad(texs)
+    return [b for i in range(0, len(texs), batch) for b in bad(texs[i:i + batch])]
