@@ -65,11 +65,11 @@ def _trace(e: Trace, lo: Lowerer) -> Val:
 
 
 def trace(lo: Lowerer, v: Val) -> Val:
-    """tr V = I : V; tr(A ⊗ B) = tr A tr B."""
-    if v.kind == "kron":
+    """tr V = I : V; tr(A ⊗ B) = tr A tr B when A and B are square (only then)."""
+    if v.kind == "kron" and all(a.rows == a.cols for a in v.args):
         ta, tb = (trace(lo, a) for a in v.args)
         return lo.scale([ta.const if ta.const is not None else ta.code], tb)
-    return frob(lo, Val("eye", v.rows, v.cols), v)
+    return frob(lo, Val("eye", v.rows, v.cols), densify(lo, v) if v.kind == "kron" else v)
 
 
 @lower_node.register
