@@ -192,7 +192,7 @@ def inverse(lo: Lowerer, v: Val) -> Val:
         return v if v.code is None else replace(v, code=lo.em.op(MUL, "1 / ", (v.code, MUL + 1)))
     if v.kind == "diag":
         return replace(v, code=lo.em.op(MUL, "1 / ", (v.code, MUL + 1)))
-    if v.kind == "kron":
+    if v.kind == "kron" and all(a.rows == a.cols for a in v.args):  # needs square factors
         a, b = (inverse(lo, x) for x in v.args)
         return Val("kron", v.rows, v.cols, args=(a, b))
     return lo.dense(lo.call("np.linalg.inv", full(lo, v)), v.rows, v.cols)
