@@ -5,6 +5,7 @@ of its variables and a function of random shape) and checks every property on th
 
 * ``grad_fd``   mc.grad against central differences at a random point;
 * ``jacobian``  mc.jacobian against central differences;
+* ``directional`` mc.jvp / mc.hvp against central differences, mc.vjp as jvp's adjoint;
 * ``simplify``  mc.simplify keeps the value (both expressions);
 * ``compile``   mc.compile([f, *grads]) against the reference interpreter;
 * ``parse``     parse(unparse(e)) means e; parse(str(e)) fails cleanly or means e;
@@ -57,7 +58,8 @@ try:
 except ImportError:  # pragma: no cover
     mc_parse = mc_unparse = None
 
-PROPERTIES = ("grad_fd", "jacobian", "simplify", "compile", "parse", "sympy", "latex")
+PROPERTIES = ("grad_fd", "jacobian", "directional", "simplify", "compile", "parse", "sympy",
+              "latex")
 
 
 def run_seed(seed: int, opts: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +85,8 @@ def run_seed(seed: int, opts: dict[str, Any]) -> dict[str, Any]:
     jobs = {
         "grad_fd": lambda: mt.prop_grad_fd(cs, dv, seed),
         "jacobian": lambda: mt.prop_jacobian_fd(cm, dm, seed),
+        "directional": lambda: mt.prop_directional(cm, dm, seed)
+        or mt.prop_directional(cs, dv, seed),
         "simplify": lambda: mt.prop_simplify(cm.f, dm, seed) or mt.prop_simplify(cs.f, dv, seed),
     }
     if mc_compile is not None:

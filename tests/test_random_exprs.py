@@ -8,7 +8,7 @@ pdflatex, the text parser.
 Profiles (``tests/conftest.py``): ``ci``, the default, is derandomized and runs a few
 hundred expressions in all (about a minute on two cores); ``long`` multiplies every count
 by 100: ``pytest -m slow --hypothesis-profile=long tests/test_random_exprs.py`` runs the
-properties (marked ``slow``) on 47,000 generated expressions. The cheaper documented
+properties (marked ``slow``) on 53,000 generated expressions. The cheaper documented
 ≥ 10,000-expression run, with failures counted instead of stopping at the first, is
 ``python scripts/long_fuzz.py --n 10000``.
 
@@ -148,6 +148,15 @@ def test_jacobian_matches_central_differences(case: mt.Case, data: st.DataObject
 
 
 @pytest.mark.slow
+@settings(max_examples=n_examples(60))
+@given(st.booleans().flatmap(lambda scalar: mt.cases(scalar=scalar)), st.data(), seeds())
+def test_jvp_vjp_hvp_match_central_differences(case: mt.Case, data: st.DataObject,
+                                               seed: int) -> None:
+    dims = dims_of(data, case)
+    holds(lambda: mt.prop_directional(case, dims, seed))
+
+
+@pytest.mark.slow
 @settings(max_examples=n_examples(100))
 @given(mt.matrix_cases(), st.data(), seeds())
 def test_simplify_preserves_value(case: mt.Case, data: st.DataObject, seed: int) -> None:
@@ -279,6 +288,13 @@ def test_harness_fails_on_wrong_simplify_jacobian_and_compile(
     jacobian = mc.calculus.jacobian
     monkeypatch.setattr(mc.calculus, "jacobian", lambda F, x: Fraction(101, 100) * jacobian(F, x))
     assert mt.prop_jacobian_fd(case, {n: 2}, 0) is not None
+
+    for name in ("jvp", "vjp", "hvp"):
+        original = getattr(mc.calculus, name)
+        monkeypatch.setattr(mc.calculus, name, lambda *a, f=original: Fraction(101, 100) * f(*a))
+        scalar = mt.Case(mc.sum(mc.tanh(A @ x)), [x], [n])
+        assert mt.prop_directional(case if name != "hvp" else scalar, {n: 2}, 0) is not None
+        monkeypatch.undo()
 
     def bad_compile(outs: list, args: Any = None, functions: Any = None) -> Callable:
         return lambda **kw: tuple(np.ones(2) for _ in outs)

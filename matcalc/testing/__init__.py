@@ -30,6 +30,7 @@ from .properties import (
     Undecided,
     latex_failures,
     prop_compile,
+    prop_directional,
     prop_grad_fd,
     prop_grad_sympy,
     prop_jacobian_fd,
@@ -43,6 +44,6 @@ __all__ = [
     "GENERIC_NAME", "NODE_COVERAGE", "Case", "DrawSource", "ExprGen", "RandomSource", "Source",
     "cases", "dim_values", "exprs", "generic_functions", "matrix_cases", "node_types",
     "random_case", "scalar_cases", "Skip", "Undecided", "latex_failures", "prop_compile",
-    "prop_grad_fd", "prop_grad_sympy", "prop_jacobian_fd", "prop_parse", "prop_simplify",
-    "text_uncovered", "time_limit",
+    "prop_directional", "prop_grad_fd", "prop_grad_sympy", "prop_jacobian_fd", "prop_parse",
+    "prop_simplify", "text_uncovered", "time_limit",
 ]

@@ -24,6 +24,7 @@ from .generate import Case, Shape, generic_functions
 
 __all__ = [
     "Skip", "Undecided", "time_limit", "prop_grad_fd", "prop_grad_sympy", "prop_jacobian_fd",
+    "prop_directional",
     "prop_simplify", "prop_compile", "prop_parse", "text_uncovered", "latex_failures",
 ]
 
@@ -146,6 +147,44 @@ def prop_jacobian_fd(case: Case, dims: Mapping[Dim, int], seed: int) -> str | No
                 break
         else:
             return f"J = {J}\n{report}"
+    return None
+
+
+def prop_directional(case: Case, dims: Mapping[Dim, int], seed: int) -> str | None:
+    """``mc.jvp`` agrees with central differences along a direction V, and ``mc.vjp`` is its
+    adjoint: U : jvp(F, x, V) = vjp(F, x, U) : V. For a scalar F, ``mc.hvp(F, x, V)`` agrees
+    with central differences of the gradient along V.
+    """
+    from ..build import matrix
+    from ..calculus import grad, hvp, jvp, vjp
+    from ..numeric import evaluate
+
+    F, x = case.f, case.wrt[0]
+    V, U = matrix("Vdir", *x.shape), matrix("Uadj", *F.shape)
+    Jv, uJ = jvp(F, x, V), vjp(F, x, U)
+    for got, want, what in [(Jv, F.shape, "jvp"), (uJ, x.shape, "vjp")]:
+        bad = _shape_mismatch(got, want, what)
+        if bad:
+            return bad
+    pairs = [(F, Jv, "jvp")]
+    if F.shape[0] == 1 and F.shape[1] == 1:
+        g = grad(F, x)
+        pairs.append((g, hvp(F, x, V), "hvp"))
+    point = _point([F, x, V, U, *(d for _, d, _ in pairs)], dims, seed)
+    base = {s.name: v for s, v in point.items()}
+    for fn, d, what in pairs:
+        ref = evaluate(d, base, dims)
+        for eps in (1e-6, 1e-5, 1e-4):
+            shifted = [{**base, x.name: base[x.name] + h * base["Vdir"]} for h in (eps, -eps)]
+            fd = (evaluate(fn, shifted[0], dims) - evaluate(fn, shifted[1], dims)) / (2 * eps)
+            if _close(fd, ref, 1e-5):
+                break
+        else:
+            return f"{what} = {d}\n  central difference {fd.ravel()}\n  {what} {ref.ravel()}"
+    lhs = float(np.sum(evaluate(U, base, dims) * evaluate(Jv, base, dims)))
+    rhs = float(np.sum(evaluate(uJ, base, dims) * evaluate(V, base, dims)))
+    if not _close(lhs, rhs, 1e-8):
+        return f"U : jvp = {lhs} but vjp : V = {rhs}\n  jvp = {Jv}\n  vjp = {uJ}"
     return None
 
 
