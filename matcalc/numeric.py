@@ -182,12 +182,21 @@ class _Interp:
         self.dims = dims
         self.functions = dict(functions or {})
         self.memo: dict[int, tuple[Expr, Array]] = {}
+        self._dims: dict[Any, int] = {}
+        self._coefs: dict[Any, float] = {}
 
     def n(self, d: Dim) -> int:
-        return dim_value(d, self.dims)
+        # Cached: a dim is looked up at every node, and substituting into SymPy is slow.
+        v = self._dims.get(d.expr)
+        if v is None:
+            v = self._dims[d.expr] = dim_value(d, self.dims)
+        return v
 
     def c(self, value: Any) -> float:
-        return float(_subs_dims(value, self.dims))
+        v = self._coefs.get(value)
+        if v is None:
+            v = self._coefs[value] = float(_subs_dims(value, self.dims))
+        return v
 
     def leaf(self, name: str, shape: tuple[Dim, Dim]) -> Array:
         if name not in self.values:

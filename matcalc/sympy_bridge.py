@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import singledispatch
+from functools import lru_cache, singledispatch
 from typing import Any
 
 import sympy
@@ -152,9 +152,13 @@ class _Ctx:
     def __init__(self, dims: dict[str, int]) -> None:
         self.dims = dims
         self.memo: dict[int, tuple[Expr, sympy.ImmutableMatrix]] = {}
+        self._dims: dict[Any, int] = {}
 
     def n(self, d: Dim) -> int:
-        return dim_value(d, self.dims)
+        v = self._dims.get(d.expr)  # cached: looked up at every node
+        if v is None:
+            v = self._dims[d.expr] = dim_value(d, self.dims)
+        return v
 
     def c(self, value: sympy.Expr) -> sympy.Expr:
         return _subs_dims(value, self.dims)
@@ -449,25 +453,34 @@ def is_zero(d: sympy.Expr) -> bool:
         v = _probe(d, seed)
         if v is not None and v.is_comparable and abs(v) > 1e-12:
             return False
-    # Rational functions of the entries and of function applications: bring every
-    # function's argument to the canonical form p/q (so σ(a) and σ(a′) with a = a′ become
-    # one atom), then the numerator of the single fraction must expand to zero.
-    c = _canonical_args(d)
-    num, _ = sympy.fraction(sympy.together(c))
-    if sympy.expand(num) == 0:
-        return True
-    return sympy.simplify(c) == 0
+    # Rational functions of the entries and of function applications: the numerator of
+    # the single fraction must expand to zero. First as written (both sides usually share
+    # their function arguments verbatim), then with every function's argument brought to
+    # the canonical form p/q, so that σ(a) and σ(a′) with a = a′ become one atom.
+    for form in (d, _canonical_args(d)):
+        num, _ = sympy.fraction(sympy.together(form))
+        if sympy.expand(num) == 0:
+            return True
+    return sympy.simplify(_canonical_args(d)) == 0
+
+
+@lru_cache(maxsize=4096)
+def _canonical(arg: sympy.Expr) -> sympy.Expr:
+    """A canonical form of one function argument: expanded polynomial or canceled p/q."""
+    if arg.is_polynomial():
+        return sympy.expand(arg)
+    return sympy.cancel(arg)
 
 
 def _canonical_args(e: sympy.Expr) -> sympy.Expr:
-    """``e`` with the arguments of functions and non-integer powers in canceled form."""
+    """``e`` with the arguments of functions and non-integer powers in canonical form."""
     if e.is_Atom:
         return e
     args = [_canonical_args(a) for a in e.args]
     if isinstance(e, sympy.Function):
-        return e.func(*[sympy.cancel(a) for a in args])
+        return e.func(*[_canonical(a) for a in args])
     if isinstance(e, sympy.Pow) and not e.exp.is_Integer:
-        return sympy.Pow(sympy.cancel(args[0]), args[1])
+        return sympy.Pow(_canonical(args[0]), args[1])
     return e.func(*args) if args != list(e.args) else e
 
 

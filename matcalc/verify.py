@@ -208,8 +208,11 @@ def _samples(f: Expr, x: Symbol, c: Expr, assignments: list[dict[str, int]],
                 point = random_point([f, x], d, rng)
                 for s in c.free_symbols - set(point):
                     point[s] = rng.standard_normal((dim_value(s.rows, d), dim_value(s.cols, d)))
-            with np.errstate(all="ignore"):
-                cv = evaluate(c, point, d)
+            try:
+                with np.errstate(all="ignore"):
+                    cv = evaluate(c, point, d)
+            except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+                cv = np.full((dim_value(x.rows, d), dim_value(x.cols, d)), np.nan)
             out.append(_Sample(d, point, cv, numeric_grad(f, x, point, d)))
     return out
 
@@ -316,11 +319,11 @@ def _compare(f: Expr, x: Symbol, c: Expr, small: dict[str, int], large: dict[str
     numeric_ok = all(_close(s.claimed, s.true) for s in samples)
     try:
         exact = _exact(f, x, c, small)
+        mismatches = compare_exact(*exact) if exact is not None else None
     except Exception as exc:  # a SymPy limitation must not hide the numeric verdict
-        exact, note = None, f" (exact check unavailable: {exc})"
+        exact, mismatches, note = None, None, f" (exact check unavailable: {exc})"
     else:
         note = "" if exact is not None else " (exact check skipped: dims too large)"
-    mismatches = compare_exact(*exact) if exact is not None else None
     where = " and ".join(_fmt_dims(a) for a in assignments)
     if mismatches == [] or (mismatches is None and numeric_ok):
         how = f"exactly (SymPy, {_fmt_dims(small)}) and " if exact is not None else ""
@@ -439,13 +442,19 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
             return VerifyReport(False, f"the claim cannot be built: {exc}", "invalid",
                                 f, x, None, text=text)
     c = as_expr(claimed)
+    ours = {s.name: s for s in f.free_symbols | {x}}
+    clash = [(s, ours[s.name]) for s in c.free_symbols if ours.get(s.name, s) != s]
+    if clash:
+        s, t = clash[0]
+        return VerifyReport(False, f"the claim's {s.name} is {fmt_shape(s.shape)} but in f "
+                                   f"{t.name} is {fmt_shape(t.shape)}", "invalid", f, x, c,
+                            text=text)
     rng = np.random.default_rng(seed)
-    names = _dim_names([f, x, c])
+    small, large = _default_dims(_dim_names([f, x, c]), x)
     if dims is not None:
-        small = resolve_dims(dims)
-        large = None
-    else:
-        small, large = _default_dims(names, x)
+        # The caller's dims, for the exact and the numeric check alike; any dim they left
+        # out keeps its default.
+        small, large = {**small, **resolve_dims(dims)}, None
     extra = sorted(s.name for s in c.free_symbols - f.free_symbols - {x})
     note = f"\nnote: the claim uses {', '.join(extra)}, which f does not" if extra else ""
 

@@ -261,3 +261,19 @@ def test_seed001_common_slips() -> None:
     assert mc.verify(f, W1, 2 / nn * X1 @ (V * D).T).kind == "transpose"
     # Summing over the wrong axis of R for b2: Rᵀ1 is n×1, not m2×1.
     assert mc.verify(f, b2, 2 / nn * R.T @ mc.ones(R.shape[0])).kind == "shape"
+
+
+def test_claims_that_misuse_a_symbol_or_a_matrix_are_reported() -> None:
+    r = mc.verify(L, w, 2 / m * mc.vector("X", n))  # X is a matrix in f
+    assert not r and r.kind == "invalid" and "X is n×1" in r.message and "m×n" in r.message
+    A = mc.matrix("A", n, n)
+    f = mc.trace(A @ A)
+    # inv(A − A) is singular at every point: reported as a wrong value, not raised.
+    r = mc.verify(f, A, mc.inv(A - A))
+    assert not r and r.kind == "value"
+    assert mc.verify(f, A, 2 * A.T, dims={n: 3})
+
+
+def test_partial_dims_fill_in_the_rest() -> None:
+    r = mc.verify(L, X, 2 / m * H @ (yhat - y) @ w.T, dims={"m": 2})
+    assert r and "m=2, n=2" in r.message
