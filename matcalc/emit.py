@@ -12,6 +12,8 @@ from __future__ import annotations
 import keyword
 from typing import Union
 
+import sympy
+
 # Python operator precedence, loosest first: what a value needs around it in a slot.
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
 SUM_TERM = 1.5  # a term of a sum: needs no parentheses unless it is itself a sum
@@ -122,3 +124,49 @@ class Emitter:
     def _text(self, c: Code) -> str:
         return "".join(p if isinstance(p, str) else self.ref(*p) for p in c.parts)
 
+
+def constant_source(value: sympy.Expr, dim_names: dict) -> tuple[str, int]:
+    """Python source and precedence of a constant, possibly in dims (``2 / n``, ``n - m``)."""
+    if not value.free_symbols:
+        text = str(int(value)) if value.is_Integer else repr(float(value))
+        return text, UNARY if text.startswith("-") else ATOM
+    num, den = sympy.fraction(sympy.together(value))
+    text = _dims_source(num, dim_names)
+    if num.is_Add:
+        text = f"({text})"
+    if den != 1:
+        d = _dims_source(den, dim_names)
+        text = f"{text} / ({d})" if den.is_Mul or den.is_Add or den.is_Pow else f"{text} / {d}"
+    return text, MUL
+
+
+def _dims_source(e: sympy.Expr, names: dict) -> str:
+    """Source for an expression in dims: products, sums, integer powers, square roots."""
+    if e.is_Integer:
+        return str(int(e))
+    if e.is_Rational:
+        return repr(float(e))
+    if e.is_Symbol:
+        return names[e]
+    if e.is_Mul:
+        return " * ".join(_wrapped(a, "*", names) for a in e.args)
+    if e.is_Add:  # n - m, not n + (-1) * m
+        terms = sorted(e.args, key=lambda a: a.could_extract_minus_sign())
+        text = _dims_source(terms[0], names)
+        for a in terms[1:]:
+            if a.could_extract_minus_sign():
+                text += f" - {_wrapped(-a, '*', names)}"
+            else:
+                text += f" + {_dims_source(a, names)}"
+        return text
+    if e.is_Pow:
+        if e.exp == sympy.Rational(1, 2):
+            return f"np.sqrt({_dims_source(e.base, names)})"
+        return f"{_wrapped(e.base, '**', names)} ** {_wrapped(e.exp, '**', names)}"
+    raise ValueError(f"cannot compile the constant {e}")
+
+
+def _wrapped(e: sympy.Expr, op: str, names: dict) -> str:
+    text = _dims_source(e, names)
+    loose = e.is_Add or (op == "**" and (e.is_Mul or (e.is_Rational and not e.is_Integer)))
+    return f"({text})" if loose or text.startswith("-") else text

@@ -21,7 +21,7 @@ from typing import Any
 import sympy
 
 from .dims import ONE, Dim
-from .emit import ADD, ATOM, MUL, POSTFIX, POW, SUM_TERM, UNARY, Code, Emitter
+from .emit import ADD, ATOM, MUL, POSTFIX, POW, SUM_TERM, UNARY, Code, Emitter, constant_source
 from .functions import FUNCTIONS
 from .nodes import (
     Add,
@@ -100,41 +100,7 @@ class Lowerer:
     # --- small builders -------------------------------------------------------------
     def num(self, value: Any) -> Code:
         """A constant (possibly involving dims, ``2/n``) as Python source."""
-        value = sympy.sympify(value)
-        if not value.free_symbols:
-            text = str(int(value)) if value.is_Integer else repr(float(value))
-            return self.em.atom(text, UNARY if text.startswith("-") else ATOM)
-        num, den = sympy.fraction(sympy.together(value))
-        text = self._prod(num)
-        if num.is_Add:
-            text = f"({text})"
-        if den != 1:
-            d = self._prod(den)
-            text = f"{text} / ({d})" if den.is_Mul or den.is_Add or den.is_Pow else f"{text} / {d}"
-        return self.em.atom(text, MUL)
-
-    def _prod(self, e: sympy.Expr) -> str:
-        """Python source for an expression in dims: products, sums, powers, square roots."""
-        if e.is_Integer:
-            return str(int(e))
-        if e.is_Rational:
-            return repr(float(e))
-        if e.is_Symbol:
-            return self.dim_names[e]
-        if e.is_Mul:
-            return " * ".join(self._wrap(a, "*") for a in e.args)
-        if e.is_Add:
-            return " + ".join(self._prod(a) for a in e.args)
-        if e.is_Pow:
-            if e.exp == sympy.Rational(1, 2):
-                return f"np.sqrt({self._prod(e.base)})"
-            return f"{self._wrap(e.base, '**')} ** {self._wrap(e.exp, '**')}"
-        raise ValueError(f"cannot compile the constant {e}")
-
-    def _wrap(self, e: sympy.Expr, op: str) -> str:
-        text = self._prod(e)
-        loose = e.is_Add or (op == "**" and (e.is_Mul or (e.is_Rational and not e.is_Integer)))
-        return f"({text})" if loose or text.startswith("-") else text
+        return self.em.atom(*constant_source(sympy.sympify(value), self.dim_names))
 
     def reuse(self, e: Expr) -> bool:
         """Whether ``e`` is (or will be) computed anyway, so rules should use its value
@@ -390,7 +356,8 @@ def _sum_terms(lo: Lowerer, rest: list[Val], shape: tuple) -> Val:
     split = [_split_scale(t.code) for t in rest]
     mags = {abs(c) for c, _, _ in split}
     keys = {k for _, k, _ in split}
-    common = len(mags) == 1 and len(keys) == 1 and (mags != {1} or keys != {()})
+    signed = all(c.is_negative is not None for c, _, _ in split)  # (n - m) has no known sign
+    common = signed and len(mags) == 1 and len(keys) == 1 and (mags != {1} or keys != {()})
     parts: list = []
     for i, (t, (coef, codes, base)) in enumerate(zip(rest, split)):
         negative = bool(coef.is_negative)
