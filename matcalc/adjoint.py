@@ -11,13 +11,32 @@ the cost is linear in the size of the differential.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import singledispatch
-from typing import Callable
 
 from .nodes import (
-    Add, Commutation, Delta, Diag, DiagPart, Expr, Frob, Hadamard, Identity, Kron, MatMul,
-    Number, Ones, ScalarMul, Scale, Sum, Trace, Transpose, Unvec, Vec, children,
+    Add,
+    Commutation,
+    Delta,
+    Diag,
+    DiagPart,
+    Expr,
+    Frob,
+    Hadamard,
+    Identity,
+    Kron,
+    MatMul,
+    Number,
+    Ones,
+    ScalarMul,
+    Scale,
+    Sum,
+    Trace,
+    Transpose,
+    Unvec,
+    Vec,
+    children,
     is_scalar_shape,
 )
 from .ops import add, diag, diag_part, frob, had, kron, mm, scale, smul, tp, unvec, vec

@@ -17,9 +17,31 @@ from .dims import ONE, Dim, DimLike, as_dim, check_name, fmt_shape
 from .errors import ShapeError
 from .functions import FUNCTIONS
 from .nodes import (
-    Add, Apply, Det, Diag, DiagPart, Expr, Frob, Hadamard, Identity, Inverse, Kron, Let,
-    LogDet, MatMul, Norm, Number, Ones, Power, ScalarMul, Scale, Sum, Symbol, Trace,
-    Transpose, Vec, Zero, is_scalar_shape,
+    Add,
+    Apply,
+    Det,
+    DiagPart,
+    Expr,
+    Frob,
+    Hadamard,
+    Identity,
+    Inverse,
+    Kron,
+    Let,
+    LogDet,
+    MatMul,
+    Norm,
+    Number,
+    Ones,
+    Power,
+    ScalarMul,
+    Scale,
+    Sum,
+    Symbol,
+    Trace,
+    Vec,
+    Zero,
+    is_scalar_shape,
 )
 
 __all__ = [

@@ -7,15 +7,24 @@ intermediate (the chain rule), and finally df = Σ Gᵢ : dXᵢ read off as grad
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .adjoint import Round, isolate, pair
+from .diff import Differentiator
 from .dims import ONE, DimLike, as_dim, fmt_shape
 from .errors import ShapeError
-from .diff import Differentiator
 from .nodes import (
-    Commutation, Delta, Expr, Let, Symbol, Zero, children, is_scalar_shape, map_children,
+    Commutation,
+    Delta,
+    Expr,
+    Let,
+    Symbol,
+    Zero,
+    children,
+    is_scalar_shape,
+    map_children,
 )
 from .ops import add, number
 from .simplifier import Simplifier, simplify

@@ -27,7 +27,8 @@ _SYMBOLS = [
     ("⊗", r"\otimes "), ("⇔", r"\iff "), ("∂", r"\partial "), ("Σ", r"\sum "),
     ("≠", r"\neq "), ("ₙ", r"_{n}"), ("ₚ", r"_{p}"), ("ₖ", r"_{k}"), ("₁", r"_{1}"), ("₂", r"_{2}"),
 ]
-_WORDS = re.compile(r"^(differential rules|differential of (\w+)|substitute d(\w+) \(chain rule\))$")
+_WORDS = re.compile(
+    r"^(differential rules|differential of (\w+)|substitute d(\w+) \(chain rule\))$")
 
 
 def _math(text: str) -> str:
@@ -72,7 +73,7 @@ def _rows(lead: str, e: Expr) -> list[str]:
     return rows
 
 
-def derivation_latex(d: "Derivation") -> str:
+def derivation_latex(d: Derivation) -> str:
     """The derivation as ``\\begin{aligned} ... \\end{aligned}``."""
     name = latex_name(d.name)
     rows: list[str] = []
@@ -96,7 +97,8 @@ def derivation_latex(d: "Derivation") -> str:
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
-def derivation_document(d: "Derivation", title: str | None = None) -> str:
+def derivation_document(d: Derivation, title: str | None = None) -> str:
     """A complete ``.tex`` document with every step and gradient of ``d``."""
     wrt = ", ".join(x.name for x in d.wrt)
-    return latex_document(derivation_latex(d), title or f"Gradients of {d.name} with respect to {wrt}")
+    title = title or f"Gradients of {d.name} with respect to {wrt}"
+    return latex_document(derivation_latex(d), title)

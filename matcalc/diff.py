@@ -9,16 +9,43 @@ the derivation later substitutes, so the steps read as a chain rule through the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import singledispatch
-from typing import Callable, Iterable
 
 import sympy
 
 from .functions import derivative
 from .nodes import (
-    Add, Apply, Commutation, Delta, Det, Diag, DiagPart, Expr, Frob, Hadamard, Identity,
-    Inverse, Kron, Let, LogDet, MatMul, Norm, Number, Ones, Power, ScalarMul, Scale, Sum,
-    Symbol, Trace, Transpose, Unvec, Vec, Zero, is_scalar_shape,
+    Add,
+    Apply,
+    Commutation,
+    Delta,
+    Det,
+    Diag,
+    DiagPart,
+    Expr,
+    Frob,
+    Hadamard,
+    Identity,
+    Inverse,
+    Kron,
+    Let,
+    LogDet,
+    MatMul,
+    Norm,
+    Number,
+    Ones,
+    Power,
+    ScalarMul,
+    Scale,
+    Sum,
+    Symbol,
+    Trace,
+    Transpose,
+    Unvec,
+    Vec,
+    Zero,
+    is_scalar_shape,
 )
 from .ops import add, diag, diag_part, frob, had, is_zero, kron, mm, scale, smul, tp, unvec, vec
 

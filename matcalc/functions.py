@@ -7,8 +7,8 @@ Generic functions declared with :func:`elementwise` have symbolic derivatives σ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy
 
@@ -142,7 +142,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     ]
 }
 
-GENERIC: dict[str, "ElementwiseFunction"] = {}
+GENERIC: dict[str, ElementwiseFunction] = {}
 
 
 def is_generic(name: str) -> bool:

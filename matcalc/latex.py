@@ -266,7 +266,9 @@ def _juxtapose(left: str, right: str) -> str:
     return f"{left} {right}"
 
 
-_ENDS_WITH_DIFFERENTIAL = re.compile(r"\\mathrm\{d\}(?:[A-Za-z]|\\[A-Za-z]+|\\hat\{[^{}]*\}|[A-Za-z]_\{[^{}]*\})(?:\^\{\\top\})?$")
+_ENDS_WITH_DIFFERENTIAL = re.compile(
+    r"\\mathrm\{d\}"  # the d, then the variable's name: X, \beta, \hat{y}, W_{1}
+    r"(?:[A-Za-z]|\\[A-Za-z]+|\\hat\{[^{}]*\}|[A-Za-z]_\{[^{}]*\})(?:\^\{\\top\})?$")
 
 
 @singledispatch

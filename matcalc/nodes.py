@@ -7,8 +7,9 @@ node that exists is well-typed. Calculus, printing and code generation live in r
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import sympy
 
@@ -52,12 +53,12 @@ class Expr:
         return self._shape
 
     @property
-    def T(self) -> "Expr":
+    def T(self) -> Expr:
         """The transpose."""
         return Transpose(self)
 
     @property
-    def free_symbols(self) -> frozenset["Symbol"]:
+    def free_symbols(self) -> frozenset[Symbol]:
         """The set of symbols the expression contains (through named intermediates too)."""
         if self._free is None:
             acc: set[Symbol] = set()
@@ -67,7 +68,7 @@ class Expr:
         return self._free
 
     @property
-    def deltas(self) -> frozenset["Delta"]:
+    def deltas(self) -> frozenset[Delta]:
         """The differentials ``dX`` the expression contains."""
         if self._deltas is None:
             acc: set[Delta] = set()
@@ -76,7 +77,7 @@ class Expr:
             object.__setattr__(self, "_deltas", frozenset(acc))
         return self._deltas
 
-    def _root(self) -> "Expr":
+    def _root(self) -> Expr:
         """The representative of the nodes proved equal to this one (union-find)."""
         node = self
         while node._rep is not None:
@@ -163,7 +164,7 @@ class Symbol(Expr):
         self._finish((self.rows, self.cols))
 
     @property
-    def free_symbols(self) -> frozenset["Symbol"]:
+    def free_symbols(self) -> frozenset[Symbol]:
         return frozenset((self,))
 
 
@@ -238,7 +239,7 @@ class Delta(Expr):
         return frozenset()
 
     @property
-    def deltas(self) -> frozenset["Delta"]:
+    def deltas(self) -> frozenset[Delta]:
         return frozenset((self,))
 
 

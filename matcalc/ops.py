@@ -11,8 +11,24 @@ import sympy
 
 from .dims import ONE, Dim
 from .nodes import (
-    Add, Diag, DiagPart, Expr, Frob, Hadamard, Identity, Kron, MatMul, Number, Ones,
-    ScalarMul, Scale, Transpose, Unvec, Vec, Zero, is_scalar_shape,
+    Add,
+    Diag,
+    DiagPart,
+    Expr,
+    Frob,
+    Hadamard,
+    Identity,
+    Kron,
+    MatMul,
+    Number,
+    Ones,
+    ScalarMul,
+    Scale,
+    Transpose,
+    Unvec,
+    Vec,
+    Zero,
+    is_scalar_shape,
 )
 
 __all__ = ["is_zero", "zero_like", "add", "mm", "had", "scale", "smul", "tp", "frob", "kron",
@@ -120,7 +136,8 @@ def mm(*factors: Expr) -> Expr:
     if not kept and scalars and is_scalar_shape((rows, cols)):
         kept = [scalars.pop()]
     if not kept:
-        out: Expr = Identity(rows) if rows == cols and not is_scalar_shape((rows, cols)) else number(1)
+        square = rows == cols and not is_scalar_shape((rows, cols))
+        out: Expr = Identity(rows) if square else number(1)
     elif len(kept) == 1:
         out = kept[0]
     else:

@@ -11,17 +11,55 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import sympy
 
 from .nodes import (
-    Add, Apply, Commutation, Delta, Det, Diag, DiagPart, Expr, Frob, Hadamard, Identity,
-    Inverse, Kron, Let, LogDet, MatMul, Norm, Number, Ones, Power, ScalarMul, Scale, Sum,
-    Trace, Transpose, Unvec, Vec, Zero, is_scalar_shape, map_children,
+    Add,
+    Commutation,
+    Delta,
+    Det,
+    Diag,
+    DiagPart,
+    Expr,
+    Frob,
+    Hadamard,
+    Identity,
+    Inverse,
+    Kron,
+    Let,
+    LogDet,
+    MatMul,
+    Norm,
+    Number,
+    Ones,
+    Power,
+    ScalarMul,
+    Scale,
+    Sum,
+    Trace,
+    Transpose,
+    Unvec,
+    Vec,
+    Zero,
+    is_scalar_shape,
+    map_children,
 )
 from .ops import (
-    add, diag, diag_part, had, is_zero, kron, mm, number, scale, smul, tp, unvec, vec,
+    add,
+    diag,
+    diag_part,
+    had,
+    is_zero,
+    kron,
+    mm,
+    number,
+    scale,
+    smul,
+    tp,
+    unvec,
+    vec,
 )
 
 __all__ = ["simplify", "Simplifier", "RULES", "ckey"]
@@ -165,11 +203,11 @@ def _(e: Add) -> Expr | None:
     cores: list[MatMul] = [core for _, core in parts]  # type: ignore[misc]
     last = cores[0].factors[-1]
     if all(c.factors[-1] == last for c in cores):
-        inner = add(*(scale(c, mm(*core.factors[:-1])) for c, core in zip([p[0] for p in parts], cores)))
+        inner = add(*(scale(c, mm(*core.factors[:-1])) for (c, _), core in zip(parts, cores)))
         return mm(inner, last)
     first = cores[0].factors[0]
     if all(c.factors[0] == first for c in cores):
-        inner = add(*(scale(c, mm(*core.factors[1:])) for c, core in zip([p[0] for p in parts], cores)))
+        inner = add(*(scale(c, mm(*core.factors[1:])) for (c, _), core in zip(parts, cores)))
         return mm(first, inner)
     return None
 

@@ -8,13 +8,33 @@ vec(dXᵀ) = K vec dX (M&N 3.7). Named intermediates are followed by the chain r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import singledispatch
-from typing import Callable
 
 from .dims import ONE
 from .nodes import (
-    Add, Commutation, Delta, Diag, DiagPart, Expr, Frob, Hadamard, Identity, Kron, Let,
-    MatMul, Ones, ScalarMul, Scale, Sum, Symbol, Trace, Transpose, Unvec, Vec, Zero,
+    Add,
+    Commutation,
+    Delta,
+    Diag,
+    DiagPart,
+    Expr,
+    Frob,
+    Hadamard,
+    Identity,
+    Kron,
+    Let,
+    MatMul,
+    Ones,
+    ScalarMul,
+    Scale,
+    Sum,
+    Symbol,
+    Trace,
+    Transpose,
+    Unvec,
+    Vec,
+    Zero,
 )
 from .ops import add, diag, had, kron, mm, scale, smul, tp, vec
 

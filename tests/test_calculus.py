@@ -143,7 +143,7 @@ def test_gradients_through_lets_match_expanded():
 
 def test_deep_mlp_gradients_are_correct():
     d, N = mc.dims("d N")
-    H = Xd = mc.matrix("Xd", d, N)
+    H = mc.matrix("Xd", d, N)
     Ws = [mc.matrix(f"W{i}", d, d) for i in range(6)]
     for W in Ws:
         H = mc.tanh(W @ H)

@@ -8,10 +8,10 @@ elementwise derivative exactly at dims 2, and match central differences at large
 from __future__ import annotations
 
 import pytest
+from problems import canon
 
 import matcalc as mc
 from matcalc.numeric import fd_grad_check
-from problems import canon
 
 n, m, p = mc.dims("n m p")
 X = mc.matrix("X", n, n)  # square, for traces/inverses/determinants

@@ -7,9 +7,35 @@ import importlib
 import pytest
 
 from matcalc.nodes import (
-    NODE_TYPES, Add, Commutation, Delta, Det, Diag, DiagPart, Frob, Hadamard, Identity, Inverse,
-    Kron, Let, LogDet, MatMul, Norm, Number, Ones, Power, ScalarMul, Scale, Sum, Symbol, Trace,
-    Transpose, Unvec, Vec, Zero, Apply,
+    NODE_TYPES,
+    Add,
+    Apply,
+    Commutation,
+    Delta,
+    Det,
+    Diag,
+    DiagPart,
+    Frob,
+    Hadamard,
+    Identity,
+    Inverse,
+    Kron,
+    Let,
+    LogDet,
+    MatMul,
+    Norm,
+    Number,
+    Ones,
+    Power,
+    ScalarMul,
+    Scale,
+    Sum,
+    Symbol,
+    Trace,
+    Transpose,
+    Unvec,
+    Vec,
+    Zero,
 )
 
 # Tables that must cover every node type: (module, singledispatch function name).

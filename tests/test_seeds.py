@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from problems import seed000, seed001
 
 import matcalc as mc
 from matcalc.numeric import fd_grad_check, fd_jacobian_check
-
-from problems import seed000, seed001
 
 
 def test_seed000_printed_forms_match_the_accepted_answer():
