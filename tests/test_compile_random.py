@@ -34,7 +34,8 @@ def expr(draw, shape: tuple, depth: int):  # noqa: ANN001, ANN201
     if depth <= 0:
         return draw(st.sampled_from(leaves))
     kind = draw(st.sampled_from(["leaf", "add", "had", "scale", "smul", "mm", "mm", "mm", "T",
-                                 "fn", "diag", "scalar", "vectrick", "comm", "kron"]))
+                                 "fn", "diag", "scalar", "vectrick", "comm", "kron", "linalg",
+                                 "diagpart"]))
     sub = lambda s: expr(s, depth - 1)  # noqa: E731
     if kind == "add":
         return draw(sub(shape)) + draw(sub(shape))
@@ -60,6 +61,15 @@ def expr(draw, shape: tuple, depth: int):  # noqa: ANN001, ANN201
         return Unvec(mc.commutation(c, r) @ mc.vec(draw(sub((c, r)))), r, c)
     if kind == "kron":  # a column ⊗ a row is their outer product
         return mc.kron(draw(sub((r, ONE))), draw(sub((ONE, c))))
+    if kind == "linalg" and r == c and r != 1:  # well conditioned: 50 I + tanh(·)
+        W = 50 * mc.eye(r) + mc.tanh(draw(sub(shape)))
+        return draw(st.sampled_from([lambda: mc.inv(W), lambda: mc.inv(W) @ draw(sub(shape))]))()
+    if kind == "linalg" and shape == (ONE, ONE):
+        k = draw(st.sampled_from((m, n)))
+        W = 50 * mc.eye(k) + mc.tanh(draw(sub((k, k))))
+        return draw(st.sampled_from([mc.det, mc.logdet]))(W) / 1000
+    if kind == "diagpart" and c == 1 and r != 1:
+        return mc.diag(draw(sub((r, r))))
     if kind == "diag" and r == c and r != 1:
         return mc.Diag(draw(sub((r, ONE))))
     if kind == "scalar" and shape == (ONE, ONE):
