@@ -62,7 +62,13 @@ def config_lines(avail: dict[str, str | None]) -> list[str]:
         if name == "jax":
             extra = (f", devices {[str(d) for d in mod.devices()]}, x64, "
                      f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '').strip() or '(unset)'}")
-        lines.append(f"  {name} {getattr(mod, '__version__', '?')}{extra}")
+        try:
+            from importlib.metadata import version
+
+            ver = version(name)
+        except Exception:  # noqa: BLE001 - a version is nice to have, not needed
+            ver = getattr(mod, "__version__", "?")
+        lines.append(f"  {name} {ver}{extra}")
     return lines
 
 
