@@ -177,7 +177,7 @@ def _default_dims(names: list[str], x: Symbol) -> tuple[dict[str, int], dict[str
 
 
 def _fmt_dims(d: dict[str, int]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(d.items())) or "fixed dims"
+    return ", ".join(f"{k}={v}" for k, v in sorted(d.items())) or "fixed shapes"
 
 
 def _fmt_array(a: np.ndarray) -> str:
@@ -451,6 +451,8 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
                             text=text)
     rng = np.random.default_rng(seed)
     small, large = _default_dims(_dim_names([f, x, c]), x)
+    if not small:  # no symbolic dims: one assignment is all there is
+        large = None
     if dims is not None:
         # The caller's dims, for the exact and the numeric check alike; any dim they left
         # out keeps its default.

@@ -277,3 +277,16 @@ def test_claims_that_misuse_a_symbol_or_a_matrix_are_reported() -> None:
 def test_partial_dims_fill_in_the_rest() -> None:
     r = mc.verify(L, X, 2 / m * H @ (yhat - y) @ w.T, dims={"m": 2})
     assert r and "m=2, n=2" in r.message
+
+
+def test_scalars_zero_claims_and_missing_scalar_factors() -> None:
+    c = mc.scalar("c")
+    assert mc.verify(c * c, c, 2 * c)
+    r = mc.verify(c * c, c, 3 * c)
+    assert r.kind == "factor" and r.factor == sympy.Rational(3, 2)
+    f = mc.sum(X @ w) * b
+    assert mc.verify(f, b, 0).kind == "value"  # a plain 0 for a scalar variable
+    # Forgetting the scalar b: proportional at every point, by a factor 1/b that varies.
+    assert mc.verify(f, w, X.T @ mc.ones(m)).kind == "varying factor"
+    assert mc.verify(mc.sum(y), w, mc.zeros(n))  # f does not depend on w
+    assert mc.verify(mc.sum(y), w, w).kind == "value"
