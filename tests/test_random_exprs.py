@@ -57,9 +57,8 @@ def n_examples(count: int) -> int:
 
 
 #: Compile failures with a minimized strict-xfail test in test_regressions.py: message
-#: pattern → reason. Empty now: the four found (.reshapet1, Kronecker with ones, 1×1 results
-#: as arrays, np.linalg on 0-D) were fixed in 67ade76; the wrong trace of a Kronecker
-#: product with non-square factors is corrected by test_regressions.known_fixes instead.
+#: pattern → reason. Empty now: the five found (.reshapet1, Kronecker with ones, 1×1 results
+#: as arrays, np.linalg on 0-D, tr(A ⊗ B) for non-square factors) are fixed.
 KNOWN_COMPILE: dict[str, str] = {}
 
 
