@@ -306,3 +306,14 @@ def test_latex_batches_find_the_broken_item() -> None:
     items = ["x^2", r"\frac{a}{b}", r"\notacommand{x}", "y_1", r"\sqrt{2"]
     bad = mt.latex_failures(items, compile_latex, latex_document, batch=3)
     assert [tex for tex, _ in bad] == [r"\notacommand{x}", r"\sqrt{2"]
+
+
+def test_time_limit_stops_a_slow_check() -> None:
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(mt.Skip, match="deadline"), mt.time_limit(0.2):
+        time.sleep(5)
+    assert time.monotonic() - start < 2
+    with mt.time_limit(5):  # a quick block is untouched, and the alarm is cleared after it
+        pass
