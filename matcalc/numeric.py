@@ -334,11 +334,6 @@ def _(e: MatMul, it: _Interp) -> Array:
 
 
 @_ev.register
-def _(e: Transpose, it: _Interp) -> Array:
-    return it.ev(e.x).T
-
-
-@_ev.register
 def _(e: Hadamard, it: _Interp) -> Array:
     out = it.ev(e.factors[0])
     for f in e.factors[1:]:
@@ -368,16 +363,6 @@ def _(e: Diag, it: _Interp) -> Array:
 
 
 @_ev.register
-def _(e: DiagPart, it: _Interp) -> Array:
-    return np.diag(it.ev(e.x)).reshape(-1, 1).copy()
-
-
-@_ev.register
-def _(e: Vec, it: _Interp) -> Array:
-    return it.ev(e.x).reshape(-1, 1, order="F")
-
-
-@_ev.register
 def _(e: Unvec, it: _Interp) -> Array:
     return it.ev(e.v).reshape(it.n(e.rows), it.n(e.cols), order="F")
 
@@ -388,39 +373,26 @@ def _(e: Kron, it: _Interp) -> Array:
 
 
 @_ev.register
-def _(e: Trace, it: _Interp) -> Array:
-    return np.array([[np.trace(it.ev(e.x))]])
-
-
-@_ev.register
-def _(e: Inverse, it: _Interp) -> Array:
-    return np.linalg.inv(it.ev(e.x))
-
-
-@_ev.register
-def _(e: Det, it: _Interp) -> Array:
-    return np.array([[np.linalg.det(it.ev(e.x))]])
-
-
-@_ev.register
-def _(e: LogDet, it: _Interp) -> Array:
-    """log|det X| (slogdet: no overflow for large dims)."""
-    return np.array([[np.linalg.slogdet(it.ev(e.x))[1]]])
-
-
-@_ev.register
-def _(e: Sum, it: _Interp) -> Array:
-    return np.array([[it.ev(e.x).sum()]])
-
-
-@_ev.register
-def _(e: Norm, it: _Interp) -> Array:
-    return np.array([[np.linalg.norm(it.ev(e.x))]])
-
-
-@_ev.register
 def _(e: Frob, it: _Interp) -> Array:
     return np.array([[np.sum(it.ev(e.a) * it.ev(e.b))]])
+
+
+# Functions of the one operand ``x``, as NumPy computes them (log|det| via slogdet, so
+# large dims do not overflow).
+_UNARY: dict[type, Callable[[Array], Array]] = {
+    Transpose: lambda x: x.T,
+    DiagPart: lambda x: np.diag(x).reshape(-1, 1).copy(),
+    Vec: lambda x: x.reshape(-1, 1, order="F"),  # columns stacked
+    Trace: lambda x: np.array([[np.trace(x)]]),
+    Inverse: np.linalg.inv,
+    Det: lambda x: np.array([[np.linalg.det(x)]]),
+    LogDet: lambda x: np.array([[np.linalg.slogdet(x)[1]]]),
+    Sum: lambda x: np.array([[x.sum()]]),
+    Norm: lambda x: np.array([[np.linalg.norm(x)]]),  # Frobenius
+}
+
+for _cls, _fn in _UNARY.items():
+    _ev.register(_cls)(lambda e, it, _fn=_fn: _fn(it.ev(e.x)))
 
 
 # ----------------------------------------------------------------------------------------
