@@ -483,6 +483,8 @@ def test_seed001_loss_and_gradients_share_one_forward_pass() -> None:
     assert body.count("W1 @ X") == 1, f.source  # the forward pass, once
     assert body.count("np.maximum(") == 1, f.source
     assert body.count("W2.T @") == 1, f.source  # V = W2ᵀR, once (as seed 001 does)
+    # seed 001's vectorized section: W1 X, W2 S, W2ᵀR, (V ⊙ D) Xᵀ, R Sᵀ; the rest is sums
+    assert body.count(" @ ") == 5, f.source
     for builder in DENSE_BUILDERS:
         assert builder not in f.source, f.source
 
