@@ -453,6 +453,7 @@ def is_zero(d: sympy.Expr) -> bool:
         v = _probe(d, seed)
         if v is not None and v.is_comparable and abs(v) > 1e-12:
             return False
+    d = _without_kinks(d)
     # Rational functions of the entries and of function applications: the numerator of
     # the single fraction must expand to zero. First as written (both sides usually share
     # their function arguments verbatim), then with every function's argument brought to
@@ -462,6 +463,22 @@ def is_zero(d: sympy.Expr) -> bool:
         if sympy.expand(num) == 0:
             return True
     return sympy.simplify(_canonical_args(d)) == 0
+
+
+def _without_kinks(e: sympy.Expr) -> sympy.Expr:
+    """``e`` with sign(x) written x/|x| and every |x| as SymPy's Abs.
+
+    Both are the same function away from x = 0 (where derivatives are conventions anyway),
+    and in these terms x/|x| against sign(x), or |x|² against x², become rational
+    identities that the fraction test decides. Derivatives are already taken, so the
+    framework's own Abs (whose derivative is its sign) can become SymPy's.
+    """
+    fabs, fsign = FUNCTIONS["abs"].sympy, FUNCTIONS["sign"].sympy
+    if not e.has(sympy.sign, fabs, fsign):
+        return e
+    e = e.replace(fabs, sympy.Abs)
+    return e.replace(fsign, lambda a: a / sympy.Abs(a)).replace(
+        sympy.sign, lambda a: a / sympy.Abs(a))
 
 
 @lru_cache(maxsize=4096)

@@ -263,3 +263,16 @@ def test_random_expressions_check_grad_exactly(seed: int) -> None:
     xs = sorted(f.free_symbols, key=lambda s: s.name)
     r = mc.check_grad(f, xs, {m: 2, n: 2})
     assert r, f"f = {f}\n{r}"
+
+
+@pytest.mark.parametrize("dims", [{m: 1, n: 1}, {m: 2, n: 2}], ids=["1x1", "2x2"])
+def test_check_grad_decides_identities_with_abs_and_sign(dims: dict) -> None:
+    # mc.grad writes A/‖A‖ where SymPy writes sign(a) at 1×1 (sqrt(a²) = |a|), and
+    # 2|A| ⊙ sign(A) where SymPy writes 2A: equal away from 0, decided as x/|x|.
+    A, a, r = mc.matrix("A", m, n), mc.scalar("a"), mc.vector("r", n)
+    assert mc.check_grad(mc.norm(A), A, dims)
+    assert mc.check_grad(mc.norm(a * r), a, dims)
+    assert mc.check_grad(mc.sum(mc.abs(A) ** 2), A, dims)
+    x = sympy.Symbol("x", real=True)
+    assert not is_zero(sympy.sign(x) - 1)
+    assert not is_zero(sympy.Abs(x) - x)
