@@ -212,6 +212,8 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
                         f"mc.compile needs an implementation of {k!r}: pass "
                         f"functions={{{k!r}: ...}}"
                     )
+                if not callable(fns[k]):
+                    raise TypeError(f"functions[{k!r}] must be callable, got {fns[k]!r}")
                 if not node.fn.isidentifier() or keyword.iskeyword(node.fn):
                     raise ValueError(f"invalid function name {node.fn!r}")
                 var = em.fresh(node.fn + "_prime" * min(node.order, 1)
@@ -236,6 +238,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
         prologue.append(f"{lo.dtype_name} = np.result_type({arrays})")
     lines += ["    " + ln for ln in prologue + body]
     ret = returns[0] if single else (", ".join(returns) + ("," if len(returns) == 1 else ""))
+    ret = ret or "()"
     lines.append(f"    return {ret}")
 
     used = sorted(h for h in _HELPERS if any(h in ln for ln in lines))

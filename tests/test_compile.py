@@ -419,6 +419,8 @@ def test_generic_functions_come_from_functions_argument() -> None:
     _check(e, fns=fns)
     with pytest.raises(KeyError, match="sigma'"):
         mc.compile(e, functions={"sigma": np.tanh})
+    with pytest.raises(TypeError, match="callable"):
+        mc.compile(e, functions={"sigma": np.tanh, "sigma'": 3.0})
 
 
 def test_compile_is_cached() -> None:
@@ -431,6 +433,7 @@ def test_compile_is_cached() -> None:
 def test_list_of_one_gives_tuple() -> None:
     out = mc.compile([mc.sum(A)])(A=np.ones((3, 4)))
     assert isinstance(out, tuple) and len(out) == 1 and out[0] == 12
+    assert mc.compile([])() == ()
 
 
 def test_only_validated_names_reach_the_source() -> None:
