@@ -290,3 +290,12 @@ def test_scalars_zero_claims_and_missing_scalar_factors() -> None:
     assert mc.verify(f, w, X.T @ mc.ones(m)).kind == "varying factor"
     assert mc.verify(mc.sum(y), w, mc.zeros(n))  # f does not depend on w
     assert mc.verify(mc.sum(y), w, w).kind == "value"
+
+
+def test_seed000_question_w_and_b() -> None:
+    # The question's ∂L/∂W before transposing is 1×n (the row layout); after it, correct.
+    row = 2 / m * (yhat - y).T @ H @ X
+    assert mc.verify(L, w, row).kind == "transpose"
+    assert mc.verify(L, w, X.T @ H.T @ (2 / m * (yhat - y)))
+    # ∂L/∂b = 2/|Y| (Ŷ − Y)ᵀ Diag(...) 1: a 1×1, right as written.
+    assert mc.verify(L, b, 2 / m * (yhat - y).T @ H @ mc.ones(m))
