@@ -213,7 +213,14 @@ def _backprop(
     return deriv
 
 
+def _require_expr(f: Any, what: str, arg: str = "f") -> None:
+    if not isinstance(f, Expr):
+        raise TypeError(f"mc.{what}: {arg} must be a matcalc expression, got "
+                        f"{type(f).__name__} {f!r}")
+
+
 def _require_scalar(f: Expr, what: str) -> None:
+    _require_expr(f, what)
     if not is_scalar_shape(f.shape):
         raise ShapeError(
             f"mc.{what} needs a scalar (1×1) function, but {f} is {fmt_shape(f.shape)}; "
@@ -256,6 +263,8 @@ def grad(f: Expr, x: Any) -> Expr | list[Expr]:
 
 def vjp(F: Expr, x: Any, u: Expr) -> Expr | list[Expr]:
     """The adjoint product uᵀJ reshaped like x: u : dF = G : dx, G returned."""
+    _require_expr(F, "vjp", "F")
+    _require_expr(u, "vjp", "u")
     xs, many = _check_wrt(x)
     if u.shape != F.shape:
         raise ShapeError(
@@ -290,6 +299,8 @@ def _substitute_deltas(e: Expr, x: Symbol, v: Expr, d: Differentiator) -> Expr:
 
 def jvp(F: Expr, x: Symbol, v: Expr) -> Expr:
     """The directional derivative of F along v (v shaped like x): dF with dx := v."""
+    _require_expr(F, "jvp", "F")
+    _require_expr(v, "jvp", "v")
     _check_wrt(x)
     if v.shape != x.shape:
         raise ShapeError(f"jvp: v ({fmt_shape(v.shape)}) must be shaped like {x} "
@@ -300,6 +311,7 @@ def jvp(F: Expr, x: Symbol, v: Expr) -> Expr:
 
 def jacobian(F: Expr, x: Symbol) -> Expr:
     """J with vec(dF) = J vec(dx): shape (rows·cols of F, rows·cols of x), structured."""
+    _require_expr(F, "jacobian", "F")
     _check_wrt(x)
     d = Differentiator([x])
     J = VecJacobian(x, lambda z: d(z.expr))

@@ -38,7 +38,7 @@ def _zero_like(x: Expr) -> Expr:
     return Zero(*x.shape)
 
 
-class _Step(sympy.Function):
+class step(sympy.Function):  # noqa: N801 - SymPy prints a function by its class name
     """Heaviside step with step(0) = 0; its derivative is taken as 0 (almost everywhere)."""
 
     @classmethod
@@ -51,7 +51,7 @@ class _Step(sympy.Function):
         return sympy.Integer(0)
 
 
-class _Relu(sympy.Function):
+class relu(sympy.Function):  # noqa: N801 - SymPy prints a function by its class name
     """max(x, 0) with relu′ = step (the convention of every deep-learning framework)."""
 
     @classmethod
@@ -61,7 +61,7 @@ class _Relu(sympy.Function):
         return None
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
-        return _Step(self.args[0])
+        return step(self.args[0])
 
 
 class _Sign(sympy.Function):
@@ -103,9 +103,9 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     spec.name: spec
     for spec in [
         # relu′ = step (Heaviside with step(0) = 0)
-        FunctionSpec("relu", lambda x: _fn("step", x), "np.maximum({0}, 0)", _Relu,
+        FunctionSpec("relu", lambda x: _fn("step", x), "np.maximum({0}, 0)", relu,
                      r"\operatorname{relu}"),
-        FunctionSpec("step", _zero_like, "np.heaviside({0}, 0)", _Step,
+        FunctionSpec("step", _zero_like, "np.heaviside({0}, 0)", step,
                      r"\operatorname{step}"),
         FunctionSpec("sign", _zero_like, "np.sign({0})", _Sign, r"\operatorname{sign}"),
         FunctionSpec("exp", lambda x: _fn("exp", x), "np.exp({0})", sympy.exp, r"\exp"),

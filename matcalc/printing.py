@@ -80,7 +80,7 @@ def _paren(e: Expr, level: int, strict: bool = False) -> str:
 
 
 def _coef(c: sympy.Expr) -> str:
-    return str(c).replace("*", "·")
+    return str(c).replace("**", "^").replace("*", "·")
 
 
 @singledispatch

@@ -195,6 +195,19 @@ def _(e: Add) -> Expr | None:
                        groups[k][1]) for k in order), like=e)
 
 
+@rule(Add, name="common constant taken out: c a - c b = c (a - b)")
+def _(e: Add) -> Expr | None:
+    """Only a factor a person would pull out: one involving dims (1/m), or ±c on every term."""
+    parts = [_split(t) for t in e.terms]
+    c0 = parts[0][0]
+    if c0 in (1, -1) or not all(abs(c) == abs(c0) or (c / c0).is_Rational for c, _ in parts):
+        return None
+    if not (c0.free_symbols or all(abs(c) == abs(c0) for c, _ in parts)):
+        return None
+    common = abs(c0) if c0.is_number else c0
+    return scale(common, add(*(scale(c / common, x) for c, x in parts)))
+
+
 @rule(Add, name="common factor taken out: A X + B X = (A + B) X")
 def _(e: Add) -> Expr | None:
     parts = [_split(t) for t in e.terms]

@@ -167,12 +167,12 @@ for id_, call, err, frag in [
 ]:
     add(Bad(f"type: {id_}", call, err, frag))
 
-_NOT_EXPR = ("calculus.py: _require_scalar reads f.shape, so a non-expression f raises "
-             "AttributeError instead of a TypeError that names the argument")
 for id_, call in [("grad of a string", lambda: mc.grad("x", w)),
                   ("grad of a float", lambda: mc.grad(1.5, w)),
-                  ("derive of None", lambda: mc.derive(None, w))]:
-    add(Bad(f"type: {id_}", call, TypeError, "", bug=_NOT_EXPR))
+                  ("derive of None", lambda: mc.derive(None, w)),
+                  ("jacobian of a list", lambda: mc.jacobian([X], w)),
+                  ("jvp of a number", lambda: mc.jvp(2.0, w, w))]:
+    add(Bad(f"type: {id_}", call, TypeError, "must be a matcalc expression"))
 
 # ----------------------------------------------------------------------------------------
 # Names: keywords, non-identifiers, injection attempts, unicode lookalikes

@@ -205,11 +205,6 @@ def test_unparse_of_one_by_one_constants(make) -> None:  # noqa: ANN001
 # ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sympy_bridge.is_zero does not prove x/|x| = sign(x): mc.grad gives A/‖A‖ = A₀₀/|A₀₀| "
-    "for ∂‖A‖/∂A at 1×1, SymPy gives sign(A₀₀); equal for real nonzero A₀₀ (the numeric "
-    "probe agrees) but expand/cancel/simplify leave it, so check_grad reports a false "
-    "mismatch. Rewriting sign(x) as x/|x| before cancel would decide these"))
 @pytest.mark.parametrize("make", [
     lambda: (mc.norm(mc.matrix("A", m, n)), mc.matrix("A", m, n)),
     lambda: (mc.norm(mc.scalar("a") * mc.vector("r", n)), mc.scalar("a")),
@@ -240,9 +235,6 @@ def test_division_by_an_integer_is_exact() -> None:
 # ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "printing._coef turns every '*' of SymPy's text into '·', so n**2 prints as 'n··2' "
-    "(str(mc.grad(a sum(1ₙₓₙ 1ₙₓₙ), a)) is 'n··3'); shapes already print n^2"))
 def test_dim_power_in_a_coefficient_prints_as_a_power() -> None:
     a = mc.scalar("a")
     text = str(n * n / 2 * a)
