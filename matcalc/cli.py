@@ -33,7 +33,7 @@ examples:
 names a-g are scalars, h-z vectors, A-Z matrices unless --shape says otherwise
 (--shape X=m,n   --shape w=n   --shape b=1); unknown dims are inferred from use.
 operators: + - * / ^ ' .* ./ .^   functions: sum norm1 norm2 tr det logdet inv diag
-Diag vec kron exp log sin cos tan tanh sigmoid softplus relu abs sign sqrt arcsin ...
+Diag vec kron exp log sin cos tan tanh sigmoid softplus relu step abs sign sqrt arcsin ...
 constants: eye, vector(1) and matrix(1) (ones), with sizes inferred from use.
 """
 

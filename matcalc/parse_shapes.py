@@ -32,7 +32,7 @@ ELEMENTWISE: dict[str, Callable[[Any], Expr]] = {
     "sin": mc.sin, "cos": mc.cos, "tan": mc.tan, "arcsin": mc.arcsin, "arccos": mc.arccos,
     "arctan": mc.arctan, "exp": mc.exp, "log": mc.log, "tanh": mc.tanh, "abs": mc.abs,
     "sign": mc.sign, "relu": mc.relu, "sigmoid": mc.sigmoid, "softplus": mc.softplus,
-    "sqrt": mc.sqrt,
+    "sqrt": mc.sqrt, "step": mc.step,  # step: relu's derivative, for hand-derived claims
 }
 
 # ----------------------------------------------------------------------------------------

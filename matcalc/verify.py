@@ -19,9 +19,11 @@ import numpy as np
 import sympy
 
 from .build import as_expr
-from .dims import fmt_shape
+from .dims import ONE, fmt_shape
 from .errors import ParseError, ShapeError
-from .nodes import Apply, Expr, Number, Power, Scale, Symbol, is_scalar_shape, walk
+from .nodes import (
+    Apply, Expr, Let, Number, Power, Scale, Symbol, is_scalar_shape, map_children, walk,
+)
 from .numeric import evaluate, numeric_grad, random_point
 from .sympy_bridge import compare_exact, dim_value, resolve_dims, sympy_grad, to_sympy
 
@@ -388,8 +390,33 @@ def _parse_claim(text: str, f: Expr, x: Symbol) -> Expr:
     # The symbols themselves, so the claim's X is f's X (same name, same shape).
     symbols = {s.name: s for s in f.free_symbols | {x}}
     functions = {n.fn for n in walk(f) if isinstance(n, Apply)}
-    shapes = {k: v for k, v in symbols.items() if k not in functions}
-    return parse(text, **shapes)
+    shapes: dict[str, Any] = {k: v for k, v in symbols.items() if k not in functions}
+    # f's named intermediates (yhat) and its dims (1/n) may appear in the claim too: they
+    # are read as placeholders of the right shape and replaced afterwards.
+    stand_in: dict[Expr, Expr] = {}
+    for node in walk(f):
+        if isinstance(node, Let) and node.name not in shapes:
+            stand_in[Symbol(node.name, *node.shape)] = node
+            shapes[node.name] = node.shape
+    dim_syms = {d for s in symbols.values() for dim in s.shape for d in dim.expr.free_symbols}
+    for d in dim_syms:
+        if d.name not in shapes and d.name not in functions:
+            stand_in[Symbol(d.name, ONE, ONE)] = Number(d)
+            shapes[d.name] = ()
+    claim = parse(text, **shapes)
+    return _replace(claim, stand_in) if stand_in else claim
+
+
+def _replace(e: Expr, table: dict[Expr, Expr]) -> Expr:
+    memo: dict[Expr, Expr] = {}
+
+    def go(node: Expr) -> Expr:
+        if node not in memo:
+            hit = table.get(node)
+            memo[node] = hit if hit is not None else map_children(node, go)
+        return memo[node]
+
+    return go(e)
 
 
 def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,

@@ -299,3 +299,19 @@ def test_seed000_question_w_and_b() -> None:
     assert mc.verify(L, w, X.T @ H.T @ (2 / m * (yhat - y)))
     # ∂L/∂b = 2/|Y| (Ŷ − Y)ᵀ Diag(...) 1: a 1×1, right as written.
     assert mc.verify(L, b, 2 / m * (yhat - y).T @ H @ mc.ones(m))
+
+
+def test_text_claims_may_use_dims_and_named_intermediates():
+    """A hand-derived gradient is written with f's dims (1/n) and names (yhat, z)."""
+    n, p = mc.dims("n p")
+    X, w, y = mc.matrix("X", n, p), mc.vector("w", p), mc.vector("y", n)
+    mse = (y - X @ w).T @ (y - X @ w) / (2 * n)
+    assert mc.verify(mse, w, "-1/n*X'*(y-X*w)")
+    assert mc.verify(mse, w, "1/n*X'*(y-X*w)").kind == "sign"
+    m, k = mc.dims("m k")
+    Xs, ws, b, ys = mc.matrix("X", m, k), mc.vector("w", k), mc.scalar("b"), mc.vector("y", m)
+    z = mc.let("z", Xs @ ws + b)
+    yhat = mc.let("yhat", mc.relu(z))
+    L = (yhat - ys).T @ (yhat - ys) / m
+    assert mc.verify(L, ws, "2/m*X'*(step(z).*(yhat-y))")
+    assert not mc.verify(L, ws, "2/m*X'*(yhat-y)")  # the forgotten relu′
