@@ -22,7 +22,16 @@ from .build import as_expr
 from .dims import ONE, fmt_shape
 from .errors import ParseError, ShapeError
 from .nodes import (
-    Apply, Expr, Let, Number, Power, Scale, Symbol, is_scalar_shape, map_children, walk,
+    Apply,
+    Expr,
+    Let,
+    Number,
+    Power,
+    Scale,
+    Symbol,
+    is_scalar_shape,
+    map_children,
+    walk,
 )
 from .numeric import evaluate, numeric_grad, random_point
 from .sympy_bridge import compare_exact, dim_value, resolve_dims, sympy_grad, to_sympy
