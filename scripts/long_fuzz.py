@@ -30,10 +30,13 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import signal
 import sys
 import time
 import traceback
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +63,28 @@ except ImportError:  # pragma: no cover
 
 PROPERTIES = ("grad_fd", "jacobian", "directional", "simplify", "compile", "parse", "sympy",
               "latex")
+
+
+class JobTimeout(Exception):
+    """A property ran past ``--job-limit``: a hang is a finding, reported as such."""
+
+
+@contextmanager
+def job_limit(seconds: float) -> Iterator[None]:
+    """SIGALRM after ``seconds`` (the SymPy job keeps its own, shorter deadline instead)."""
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise JobTimeout(f"still running after {seconds:.0f} s")
+
+    if seconds <= 0:
+        yield
+        return
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def run_seed(seed: int, opts: dict[str, Any]) -> dict[str, Any]:
@@ -101,8 +126,11 @@ def run_seed(seed: int, opts: dict[str, Any]) -> dict[str, Any]:
         jobs["sympy"] = sympy_job
     for name, job in jobs.items():
         try:
-            msg = job()
+            with job_limit(0 if name == "sympy" else opts["job_limit"]):
+                msg = job()
             out["results"][name] = ("ok", None) if msg is None else ("fail", msg)
+        except JobTimeout as exc:
+            out["results"][name] = ("timeout", str(exc))
         except mt.Undecided as exc:  # SymPy proved nothing, numbers agree: counted apart
             out["results"][name] = ("undecided", str(exc))
         except mt.Skip as exc:
@@ -150,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sympy-every", type=int, default=10)
     ap.add_argument("--latex-every", type=int, default=10)
     ap.add_argument("--deadline", type=float, default=20.0, help="seconds per SymPy check")
+    ap.add_argument("--job-limit", type=float, default=60.0,
+                    help="seconds per other property check; longer is reported as a timeout")
     ap.add_argument("--known-fixes", action="store_true",
                     help="apply tests/test_regressions.known_fixes (correct versions of known-"
                          "wrong rules): what still fails has another root cause")
@@ -159,21 +189,27 @@ def main(argv: list[str] | None = None) -> int:
     seeds = ([int(s) for s in a.seeds.split(",")] if a.seeds
              else list(range(a.start, a.start + a.n)))
     opts = {"depth": a.depth, "budget": a.budget, "sympy_every": a.sympy_every,
-            "latex_every": a.latex_every, "deadline": a.deadline, "known_fixes": a.known_fixes}
+            "latex_every": a.latex_every, "deadline": a.deadline, "known_fixes": a.known_fixes,
+            "job_limit": a.job_limit}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     failures: list[dict[str, Any]] = []
     latex_batch: list[tuple[int, str]] = []
     exprs = 0
     t0 = time.time()
+    if a.out:
+        a.out.write_text("")
     jobs = [(s, opts) for s in seeds]
     with multiprocessing.Pool(a.workers, maxtasksperchild=200) as pool:
         for i, res in enumerate(pool.imap_unordered(_work, jobs, chunksize=4), 1):
             exprs += res["exprs"]
             for name, (status, msg) in res["results"].items():
                 counts[name][status] += 1
-                if status in ("fail", "crash", "undecided"):
+                if status in ("fail", "crash", "undecided", "timeout"):
                     failures.append({"seed": res["seed"], "property": name, "status": status,
                                      "message": msg})
+                    if a.out:  # as they come, so an interrupted run keeps what it found
+                        with a.out.open("a") as fh:
+                            fh.write(json.dumps(failures[-1]) + "\n")
                     if a.verbose:
                         print(f"--- seed {res['seed']} {name} {status}\n{msg}", flush=True)
             latex_batch += [(res["seed"], t) for t in res["latex"]]
@@ -188,9 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         failures += [{"seed": s, "property": "latex", "status": "fail", "message": err}
                      for s, err in bad]
     if a.out:
-        with a.out.open("w") as fh:
-            for f in sorted(failures, key=lambda f: (f["property"], f["seed"])):
-                fh.write(json.dumps(f) + "\n")
+        with a.out.open("a") as fh:
+            for f in failures:
+                if f["property"] == "latex":
+                    fh.write(json.dumps(f) + "\n")
     print(f"\n{len(seeds)} seeds, {exprs} generated expressions, {time.time() - t0:.0f} s")
     for name in [*PROPERTIES, "generate"]:
         if counts.get(name):
