@@ -227,6 +227,8 @@ def pair(G: Expr, E: Expr) -> Expr:
         if isinstance(G, Number) and G.value == 1:
             return E
         return smul(G, E)
+    if isinstance(G, Scale) and G.coef == -1:  # (-A) : E reads as - A : E in a sum
+        return scale(-1, Frob(G.x, E))
     return Frob(G, E)
 
 

@@ -162,7 +162,10 @@ def _numpy_source(exprs: list[Any], symbols: list[Any], name: str) -> str:
                     flags=re.MULTILINE) + "\n"
     if "import numpy as np" not in source:
         source = "import numpy as np\n\n\n" + source
-    return source
+    # pasted elsewhere, the function must not need matcalc: inline its run-time helpers
+    from .runtime import standalone_source
+
+    return standalone_source(source)
 
 
 def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:

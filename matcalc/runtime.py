@@ -151,3 +151,41 @@ def _commutation(m: int, n: int, dtype: Any) -> np.ndarray:
     r, j = i % m, i // m
     k[r * n + j, i] = 1
     return k
+
+
+def standalone_source(source: str) -> str:
+    """``source`` with its ``from matcalc.runtime import ...`` line replaced by the helpers
+    themselves (and what they use), so the code runs where only NumPy is installed."""
+    import inspect
+    import re
+
+    match = re.search(r"^from matcalc\.runtime import (.+)$", source, flags=re.MULTILINE)
+    if match is None:
+        return source
+    module = globals()
+    wanted = [n.strip() for n in match.group(1).split(",")]
+    order: list[str] = []
+
+    def need(name: str) -> None:
+        if name in order or name not in module:
+            return
+        text = _definition(name)
+        for used in re.findall(r"\b(_[A-Za-z_]\w*|ShapeError)\b", text):
+            if used != name:
+                need(used)
+        order.append(name)
+
+    def _definition(name: str) -> str:
+        obj = module[name]
+        if name == "ShapeError":
+            return "class ShapeError(ValueError):\n    pass\n"
+        if callable(obj):
+            return inspect.getsource(obj)
+        return f"{name}: dict = {{}}\n"
+
+    for name in wanted:
+        need(name)
+    helpers = "\n\n\n".join(_definition(n).rstrip() for n in order)
+    header = "from typing import Any\n\n" if "Any" in helpers else ""
+    return source.replace(match.group(0), header.rstrip() + "\n\n\n" + helpers + "\n" if header
+                          else helpers + "\n")

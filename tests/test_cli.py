@@ -263,3 +263,20 @@ def test_a_missing_part_of_matcalc_is_reported(monkeypatch, capsys) -> None:  # 
 def test_main_returns_0_and_writes_stdout(capsys) -> None:  # noqa: ANN001
     assert cli.main(["grad", "x'*x", "--wrt", "x"]) == 0
     assert capsys.readouterr().out == "∂f/∂x = 2 x\n"
+
+
+def test_numpy_output_runs_without_matcalc(tmp_path):
+    """--numpy prints code to paste where matcalc is not installed: helpers are inlined."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "matcalc", "grad", "norm2(X*w-y)^2", "--wrt",
+                          "w", "--numpy"], capture_output=True, text=True, check=True).stdout
+    assert "matcalc" not in out.split("def value_and_gradient")[0].replace("#", "")
+    script = tmp_path / "pasted.py"
+    script.write_text("import sys\nsys.modules['matcalc'] = None  # not importable\n" + out
+                      + "\nimport numpy as np\n"
+                      "X, w, y = np.eye(3), np.ones(3), np.zeros(3)\n"
+                      "f, g = value_and_gradient(X, w, y)\n"
+                      "assert abs(f - 3) < 1e-12 and np.allclose(g, 2 * np.ones(3))\n")
+    subprocess.run([sys.executable, str(script)], check=True, cwd=tmp_path)
