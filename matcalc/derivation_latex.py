@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .latex import _paren, latex, latex_document, latex_name
 from .nodes import Add, Expr
-from .printing import PREC, _negated
+from .printing import PREC, signed_terms
 
 if TYPE_CHECKING:  # pragma: no cover
     from .calculus import Derivation
@@ -64,12 +64,10 @@ def _rows(lead: str, e: Expr) -> list[str]:
     text = latex(e)
     if not isinstance(e, Add) or len(text) <= _WIDE:
         return [f"{lead}{text}"]
-    rows = [f"{lead}{_paren(e.terms[0], PREC['sum'])}"]
-    for t in e.terms[1:]:
-        neg = _negated(t)
-        sign, body = ("-", _paren(neg, PREC["sum"], strict=True)) if neg is not None else (
-            "+", _paren(t, PREC["sum"]))
-        rows.append(rf"&\quad {sign} {body}")
+    (_, first, _), *rest = signed_terms(e)
+    rows = [f"{lead}{_paren(first, PREC['sum'])}"]
+    rows.extend(rf"&\quad {sign} {_paren(t, PREC['sum'], strict=strict)}"
+                for sign, t, strict in rest)
     return rows
 
 

@@ -55,7 +55,7 @@ from .nodes import (
     Zero,
     is_scalar_shape,
 )
-from .printing import PREC, _negated, coef_is_negative
+from .printing import PREC, coef_is_negative, join_terms
 
 __all__ = ["latex", "latex_name", "latex_dim", "latex_document"]
 
@@ -327,14 +327,7 @@ def _(e: Commutation) -> tuple[str, int]:
 @_latex.register
 def _(e: Add) -> tuple[str, int]:
     """Negative terms after the first print as subtraction: ``a - b``, not ``a + -b``."""
-    parts: list[str] = []
-    for i, t in enumerate(e.terms):
-        neg = _negated(t) if i > 0 else None
-        if neg is not None:
-            parts.append(" - " + _paren(neg, PREC["sum"], strict=True))
-        else:
-            parts.append((" + " if i else "") + _paren(t, PREC["sum"]))
-    return "".join(parts), PREC["sum"]
+    return join_terms(e, _paren), PREC["sum"]
 
 
 @_latex.register

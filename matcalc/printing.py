@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import singledispatch
 
 import sympy
@@ -43,7 +44,7 @@ from .nodes import (
     is_scalar_shape,
 )
 
-__all__ = ["to_str", "PREC", "precedence", "coef_is_negative"]
+__all__ = ["to_str", "PREC", "precedence", "coef_is_negative", "signed_terms", "join_terms"]
 
 # One precedence table for every printer: higher binds tighter.
 PREC = {
@@ -139,14 +140,31 @@ def _(e: Commutation) -> tuple[str, int]:
 
 @_print.register
 def _(e: Add) -> tuple[str, int]:
-    parts: list[str] = []
+    return join_terms(e, _paren), PREC["sum"]
+
+
+def signed_terms(e: Add) -> list[tuple[str, Expr, bool]]:
+    """The terms of a sum as (sign, term, strict): ``a - b`` rather than ``a + -b``.
+
+    ``strict`` says the term follows a minus sign, so a term of equal precedence needs
+    parentheses (``a - (b - c)``). Every printer of sums uses this one reading.
+    """
+    out: list[tuple[str, Expr, bool]] = []
     for i, t in enumerate(e.terms):
-        neg = _negated(t)
-        if neg is not None and i > 0:
-            parts.append(" - " + _paren(neg, PREC["sum"], strict=True))
+        neg = _negated(t) if i else None
+        if neg is not None:
+            out.append(("-", neg, True))
         else:
-            parts.append((" + " if i else "") + _paren(t, PREC["sum"]))
-    return "".join(parts), PREC["sum"]
+            out.append(("+" if i else "", t, False))
+    return out
+
+
+def join_terms(e: Add, paren: Callable[..., str]) -> str:
+    """A sum on one line, each term printed by ``paren(term, PREC["sum"], strict=...)``."""
+    return "".join(
+        (f" {sign} " if sign else "") + paren(t, PREC["sum"], strict=strict)
+        for sign, t, strict in signed_terms(e)
+    )
 
 
 def _negated(t: Expr) -> Expr | None:
