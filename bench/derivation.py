@@ -50,7 +50,8 @@ from sympy.tensor.array.expressions.array_expressions import (  # noqa: E402
 )
 
 import matcalc as mc  # noqa: E402
-from matcalc.numeric import evaluate, numeric_grad  # noqa: E402
+from matcalc.fdcheck import numeric_grad  # noqa: E402
+from matcalc.numeric import evaluate  # noqa: E402
 
 #: SymPy's verdicts, as the table prints them.
 CORRECT, WRONG, NOT_EXPRESSIBLE = "correct", "wrong", "not expressible"

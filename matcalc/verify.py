@@ -21,6 +21,7 @@ import sympy
 from .build import as_expr
 from .dims import ONE, fmt_shape
 from .errors import ParseError, ShapeError
+from .fdcheck import numeric_grad
 from .nodes import (
     Apply,
     Expr,
@@ -33,7 +34,7 @@ from .nodes import (
     map_children,
     walk,
 )
-from .numeric import evaluate, numeric_grad, random_point
+from .numeric import evaluate, random_point
 from .sympy_bridge import compare_exact, dim_value, resolve_dims, sympy_grad, to_sympy
 
 __all__ = ["verify", "VerifyReport"]

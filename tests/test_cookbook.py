@@ -11,7 +11,7 @@ import pytest
 from problems import canon
 
 import matcalc as mc
-from matcalc.numeric import fd_grad_check
+from matcalc.fdcheck import fd_grad_check
 
 n, m, p = mc.dims("n m p")
 X = mc.matrix("X", n, n)  # square, for traces/inverses/determinants
