@@ -115,8 +115,9 @@ def run_seed(seed: int, opts: dict[str, Any]) -> dict[str, Any]:
         "simplify": lambda: mt.prop_simplify(cm.f, dm, seed) or mt.prop_simplify(cs.f, dv, seed),
     }
     if mc_compile is not None:
-        jobs["compile"] = lambda: mt.prop_compile([cs.f, *grads_of()], dv, seed, mc_compile,
-                                                  exact=seed % opts["sympy_every"] == 0)
+        exact = seed % opts["sympy_every"] == 0  # SymPy as a second reference: small dims
+        jobs["compile"] = lambda: mt.prop_compile([cs.f, *grads_of()], small if exact else dv,
+                                                  seed, mc_compile, exact=exact)
     if mc_parse is not None:
         jobs["parse"] = lambda: mt.prop_parse(cm.f, dm, seed, mc_parse, mc_unparse)
     if seed % opts["sympy_every"] == 0:

@@ -210,6 +210,24 @@ def prop_simplify(e: Expr, dims: Mapping[Dim, int], seed: int) -> str | None:
     return None
 
 
+def _sympy_value(e: Expr, point: Mapping[Symbol, Any], dims: Mapping[Dim, int],
+                 seconds: float = 10.0) -> Any:
+    """``e`` at ``point`` through SymPy (30 digits), or None when SymPy takes too long:
+    the symbolic matrix of nested inverses can blow up even at dims 2, and the compiled
+    value has already been checked against the NumPy reference by then."""
+    from ..sympy_bridge import resolve_dims, symbol_matrix, to_sympy
+
+    subs = {}
+    for s, v in point.items():
+        sm = symbol_matrix(s.name, s.shape, resolve_dims(dims))
+        subs.update({sm[i, j]: float(v[i, j]) for i in range(sm.rows) for j in range(sm.cols)})
+    try:
+        with time_limit(seconds):
+            return np.array(to_sympy(e, dims).xreplace(subs).evalf(30), dtype=float)
+    except Skip:
+        return None
+
+
 def _compiled_shape_ok(value: Any, shape: tuple[Dim, Dim]) -> bool:
     """The API's return convention: 1×1 → scalar, n×1 → 1-D, a matrix → 2-D."""
     ndim = np.ndim(value)
@@ -250,17 +268,9 @@ def prop_compile(outs: Sequence[Expr], dims: Mapping[Dim, int], seed: int,
         if not _close(np.reshape(value, ref.shape), ref, 1e-9):
             return f"output {i} = {e}: compiled {np.ravel(value)}, reference {ref.ravel()}"
         if exact and not any(isinstance(n, Apply) and n.fn not in FUNCTIONS for n in walk(e)):
-            from ..sympy_bridge import to_sympy
-
-            subs = {}
-            for s, v in point.items():
-                from ..sympy_bridge import resolve_dims, symbol_matrix
-
-                sm = symbol_matrix(s.name, s.shape, resolve_dims(dims))
-                subs.update({sm[i, j]: float(v[i, j]) for i in range(sm.rows)
-                             for j in range(sm.cols)})
-            exact_val = np.array(to_sympy(e, dims).xreplace(subs).evalf(30), dtype=float)
-            if not _close(np.reshape(value, ref.shape), exact_val, 1e-8):
+            exact_val = _sympy_value(e, point, dims)
+            if exact_val is not None and not _close(np.reshape(value, ref.shape), exact_val,
+                                                    1e-8):
                 return f"output {i} = {e}: compiled {np.ravel(value)}, SymPy {exact_val.ravel()}"
     return None
 
