@@ -6,7 +6,7 @@ SymPy's elementwise derivatives, central differences, the NumPy reference interp
 pdflatex, the text parser.
 
 Profiles (``tests/conftest.py``): ``ci``, the default, is derandomized and runs a few
-hundred expressions in all (about a minute on two cores); ``long`` multiplies every count
+hundred expressions in all (10–40 s on two cores); ``long`` multiplies every count
 by 100: ``pytest -m slow --hypothesis-profile=long tests/test_random_exprs.py`` runs the
 properties (marked ``slow``) on 53,000 generated expressions. The cheaper documented
 ≥ 10,000-expression run, with failures counted instead of stopping at the first, is
