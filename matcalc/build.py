@@ -97,6 +97,11 @@ def constant(value: Any) -> sympy.Expr | None:
         return None
     if isinstance(value, Dim):
         return value.expr
+    if isinstance(value, sympy.Basic):  # before numbers.Real: a SymPy Rational is one too
+        if value.is_number or (isinstance(value, sympy.Expr) and all(
+                s.is_integer and s.is_positive for s in value.free_symbols)):
+            return value
+        return None
     if isinstance(value, numbers.Integral):
         return sympy.Integer(int(value))
     if isinstance(value, Fraction):
@@ -106,12 +111,6 @@ def constant(value: Any) -> sympy.Expr | None:
         if f != f or f in (float("inf"), float("-inf")):
             raise ValueError(f"constant {value!r} is not finite")
         return sympy.Rational(repr(f))
-    if isinstance(value, sympy.Basic) and value.is_number:
-        return value
-    if isinstance(value, sympy.Expr) and all(
-        s.is_integer and s.is_positive for s in value.free_symbols
-    ):
-        return value
     return None
 
 

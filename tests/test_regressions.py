@@ -219,10 +219,6 @@ def test_check_grad_decides_abs_sign_identities(make) -> None:  # noqa: ANN001
 # ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "build.constant checks numbers.Real before sympy.Basic; a SymPy Rational is a "
-    "numbers.Rational, so 1/3 goes through float: X / 3 becomes "
-    "3333333333333333/10000000000000000 X (prints so, and is not exactly X/3)"))
 def test_division_by_an_integer_is_exact() -> None:
     import sympy
 
