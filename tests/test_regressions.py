@@ -180,6 +180,19 @@ def test_compile_trace_of_kron_with_non_square_factors(make) -> None:  # noqa: A
     _agrees(make(), u=U, r=U[None, :])
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "chain/lower: a product of two Kronecker products times a matrix, (u ⊗ uᵀ)(uᵀ ⊗ u) A, "
+    "folds to (u uᵀ) ⊗ (uᵀ u) applied to A with np.einsum('ij,kl,jlc->ikc', ...), but the "
+    "1×1 factor uᵀ u is passed as a scalar (the source even passes the dim n for 1ᵀ1), so "
+    "NumPy raises 'too many subscripts for operand 1'. Found by the long run, seed 301815"))
+@pytest.mark.parametrize("make", [
+    lambda: mc.kron(u_, u_.T) @ mc.kron(u_.T, u_) @ A_,
+    lambda: mc.kron(mc.ones(n, 1), mc.ones(1, n)) @ mc.kron(mc.ones(1, n), mc.ones(n, 1)) @ A_,
+], ids=["(u⊗uᵀ)(uᵀ⊗u)A", "(1⊗1ᵀ)(1ᵀ⊗1)A"])
+def test_compile_product_of_krons_with_a_one_by_one_factor(make) -> None:  # noqa: ANN001
+    _agrees(make(), u=U, A=AV)
+
+
 # ----------------------------------------------------------------------------------------
 # 4. parse.py: unparse wrote the 1×1 constants as vector(1), vector(0), eye, which read back
 #    as a vector or an n×n matrix (fixed in 84fb13e)
