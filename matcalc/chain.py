@@ -292,18 +292,19 @@ def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
         return _reshape(lo, full(lo, y), "-1", "1")
     x3 = _reshape(lo, x.code, qa, qb, "-1")
     ops, scalars = [], []
-    spec_a, spec_b = "ij,", "kl,"
-    for v in (A, B):
-        if v.kind == "eye":
-            if v.code is not None:
-                scalars.append(v.code)
-        else:
+    # An identity, or a 1×1 factor (a ⊗ B = a B), is a scalar, not an einsum operand:
+    # a 1×1 value lowers to a NumPy scalar, which has no subscripts to give.
+    scalar_a, scalar_b = (v.kind == "eye" or (v.rows == 1 and v.cols == 1) for v in (A, B))
+    for v, is_scalar in ((A, scalar_a), (B, scalar_b)):
+        if not is_scalar:
             ops.append(full(lo, densify(lo, v)))
-    if A.kind == "eye":
-        spec_a = ""
-    if B.kind == "eye":
-        spec_b = ""
-    v3 = ("j" if A.kind != "eye" else "i") + ("l" if B.kind != "eye" else "k") + "c"
+        elif v.kind != "eye":
+            scalars.append(full(lo, v))
+        elif v.code is not None:
+            scalars.append(v.code)
+    spec_a = "" if scalar_a else "ij,"
+    spec_b = "" if scalar_b else "kl,"
+    v3 = ("i" if scalar_a else "j") + ("k" if scalar_b else "l") + "c"
     spec = f'"{spec_a}{spec_b}{v3}->ikc"'
     e = lo.call("np.einsum", spec, *ops, x3)
     out = _reshape(lo, e, A.rows * B.rows, "-1")

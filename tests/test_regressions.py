@@ -181,11 +181,6 @@ def test_compile_trace_of_kron_with_non_square_factors(make) -> None:  # noqa: A
     _agrees(make(), u=U, r=U[None, :])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "chain/lower: a product of two Kronecker products times a matrix, (u ⊗ uᵀ)(uᵀ ⊗ u) A, "
-    "folds to (u uᵀ) ⊗ (uᵀ u) applied to A with np.einsum('ij,kl,jlc->ikc', ...), but the "
-    "1×1 factor uᵀ u is passed as a scalar (the source even passes the dim n for 1ᵀ1), so "
-    "NumPy raises 'too many subscripts for operand 1'. Found by the long run, seed 301815"))
 @pytest.mark.parametrize("make", [
     lambda: mc.kron(u_, u_.T) @ mc.kron(u_.T, u_) @ A_,
     lambda: mc.kron(mc.ones(n, 1), mc.ones(1, n)) @ mc.kron(mc.ones(1, n), mc.ones(n, 1)) @ A_,
