@@ -25,13 +25,12 @@ import argparse
 import math
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ from sympy.tensor.array.expressions.array_expressions import (  # noqa: E402
 )
 
 import matcalc as mc  # noqa: E402
+from matcalc.deadline import time_limit as _time_limit  # noqa: E402
 from matcalc.fdcheck import numeric_grad  # noqa: E402
 from matcalc.numeric import evaluate  # noqa: E402
 
@@ -274,20 +274,9 @@ class Timeout(Exception):
     """A SymPy call ran past its budget (SymPy has no cancellation of its own)."""
 
 
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`Timeout` in the main thread after ``seconds`` (Unix interval timer)."""
-
-    def _raise(signum: int, frame: Any) -> None:
-        raise Timeout(f"over {seconds:g} s")
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+def time_limit(seconds: float) -> AbstractContextManager[None]:
+    """Raise :class:`Timeout` after ``seconds``."""
+    return _time_limit(seconds, Timeout)
 
 
 def time_once(build: Callable[[], Built], run: Callable[[Built], Any],

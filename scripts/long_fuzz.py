@@ -30,13 +30,11 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import signal
 import sys
 import time
 import traceback
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +45,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import matcalc as mc  # noqa: E402
 from matcalc import calculus, latex, numeric, simplifier, sympy_bridge  # noqa: E402, F401
 from matcalc import testing as mt  # noqa: E402
+from matcalc.deadline import time_limit  # noqa: E402
 
 # Everything is imported before the worker processes fork, so the whole run tests one
 # snapshot of the code even while others edit the working tree.
@@ -69,22 +68,9 @@ class JobTimeout(Exception):
     """A property ran past ``--job-limit``: a hang is a finding, reported as such."""
 
 
-@contextmanager
-def job_limit(seconds: float) -> Iterator[None]:
+def job_limit(seconds: float) -> AbstractContextManager[None]:
     """SIGALRM after ``seconds`` (the SymPy job keeps its own, shorter deadline instead)."""
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise JobTimeout(f"still running after {seconds:.0f} s")
-
-    if seconds <= 0:
-        yield
-        return
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    return time_limit(seconds, JobTimeout)
 
 
 def run_seed(seed: int, opts: dict[str, Any]) -> dict[str, Any]:

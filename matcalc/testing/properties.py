@@ -10,13 +10,13 @@ pdflatex, the text parser.
 from __future__ import annotations
 
 import re
-import signal
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
 
+from ..deadline import time_limit as _time_limit
 from ..dims import Dim, fmt_shape
 from ..functions import FUNCTIONS
 from ..nodes import Apply, Commutation, Expr, Number, Scale, Symbol, Unvec, walk
@@ -37,24 +37,10 @@ class Undecided(Skip):
     """SymPy could not prove two entries equal, yet they agree at every numeric probe."""
 
 
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float) -> AbstractContextManager[None]:
     """Raise :class:`Skip` when the block runs longer than ``seconds`` (a per-example
-    deadline for SymPy, whose ``simplify`` has no bound of its own; POSIX main thread only)."""
-    if seconds <= 0 or not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise Skip(f"over the {seconds} s deadline")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    deadline for SymPy, whose ``simplify`` has no bound of its own)."""
+    return _time_limit(seconds, Skip)
 
 
 def _point(exprs: Sequence[Expr], dims: Mapping[Dim, int], seed: int) -> dict[Symbol, Any]:
