@@ -26,7 +26,7 @@ def time_limit(seconds: float, error: Callable[[str], BaseException]) -> Iterato
         return
 
     def on_alarm(signum: int, frame: Any) -> None:
-        raise error(f"over the {seconds:g} s limit")
+        raise error(f"over the {seconds:g} s deadline")
 
     old = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
