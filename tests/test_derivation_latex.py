@@ -28,9 +28,9 @@ from latex_util import (
 from problems import seed000, seed001
 
 import matcalc as mc
+from matcalc.latex import latex_document
 from matcalc.nodes import Add
 from matcalc.printing import _negated
-from matcalc.latex import latex_document
 
 needs_pdflatex = pytest.mark.skipif(not pdflatex_available(), reason=PDFLATEX_MISSING)
 
