@@ -15,7 +15,6 @@ import sympy
 
 from .dims import ONE, Dim, DimLike, as_dim, check_name, fmt_shape
 from .errors import ShapeError
-from .functions import FUNCTIONS
 from .nodes import (
     Add,
     Apply,
@@ -48,7 +47,7 @@ __all__ = [
     "matrix", "vector", "scalar", "ones", "eye", "zeros", "let", "as_expr", "hadamard", "kron",
     "vec", "Diag", "diag", "trace", "tr", "frob", "inv", "det", "logdet", "sum", "norm",
     "relu", "step", "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt",
-    "tan", "arcsin", "arccos", "arctan", "sign", "apply", "constant",
+    "tan", "arcsin", "arccos", "arctan", "sign", "constant",
 ]
 
 # ----------------------------------------------------------------------------------------
@@ -355,13 +354,6 @@ def sum(x: Any) -> Expr:  # noqa: A001 - the API's name
 def norm(x: Any) -> Expr:
     """The Frobenius norm (the 2-norm of a vector)."""
     return Norm(as_expr(x))
-
-
-def apply(name: str, x: Any) -> Expr:
-    """Apply the built-in elementwise function ``name``."""
-    if name not in FUNCTIONS:
-        raise ValueError(f"unknown elementwise function {name!r}")
-    return Apply(name, as_expr(x))
 
 
 def _elementwise_builder(name: str) -> Any:

@@ -7,7 +7,7 @@ intermediate (the chain rule), and finally df = Σ Gᵢ : dXᵢ read off as grad
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from .nodes import (
     children,
     is_scalar_shape,
     map_children,
+    replace,
 )
 from .ops import add, number
 from .simplifier import Simplifier, simplify
@@ -130,25 +131,6 @@ def _lets_outer_first(e: Expr) -> list[Let]:
     return list(reversed(order))
 
 
-class _LetFolder:
-    """Writes a named intermediate's name wherever its definition reappears (u for exp(z))."""
-
-    def __init__(self, lets: Sequence[Let]) -> None:
-        self.table = {z.expr: z for z in lets}
-        self._memo: dict[Expr, Expr] = {}
-
-    def __call__(self, e: Expr) -> Expr:
-        if not self.table:
-            return e
-        hit = self._memo.get(e)
-        if hit is None:
-            named = self.table.get(e)
-            hit = named if named is not None and not isinstance(e, Let) else (
-                e if isinstance(e, Let) else map_children(e, self))
-            self._memo[e] = hit
-        return hit
-
-
 def _check_wrt(wrt: Any) -> tuple[tuple[Symbol, ...], bool]:
     many = isinstance(wrt, (list, tuple))
     xs = tuple(wrt) if many else (wrt,)
@@ -159,17 +141,18 @@ def _check_wrt(wrt: Any) -> tuple[tuple[Symbol, ...], bool]:
 
 
 def _backprop(
-    f: Expr, wrt: Sequence[Symbol], seed: Expr, record: bool, simp: Simplifier
+    f: Expr, wrt: Sequence[Symbol], seed: Expr, record: bool, simplifier: Simplifier
 ) -> Derivation:
     d = Differentiator(wrt)
-    all_lets = _lets_outer_first(f)
-    fold = _LetFolder([z for z in all_lets if z is not f])
-    simp_ = simp
+    lets = [z for z in _lets_outer_first(f) if z is not f]
+    # After simplifying, write a named intermediate's name wherever its definition
+    # reappears (u for exp(z)): the names people gave read better than the expansions.
+    names = {z.expr: z for z in lets}
 
-    def simp(e: Expr) -> Expr:  # noqa: F811 - simplify, then use the names people gave
-        return fold(simp_(e))
+    def simp(e: Expr) -> Expr:
+        return replace(simplifier(e), names)
 
-    df = simp(d(f))
+    df = simp(d(f.expr if isinstance(f, Let) else f))
     deriv = Derivation(f, tuple(wrt), {}, lets=[], intermediate={})
     steps = deriv.steps
     fname = Let(deriv.name, f) if not isinstance(f, Let) else f
@@ -186,12 +169,10 @@ def _backprop(
         for k, v in found.items():
             done[k] = simp(add(done[k], v)) if k in done else v
 
-    if isinstance(f, Let):
-        df = simp(d(f.expr))
     if record:
         steps.append(Step("differential", Delta(fname), df, "differential rules"))
     run(df, seed, [])
-    for z in _lets_outer_first(f.expr if isinstance(f, Let) else f):
+    for z in lets:
         key = Delta(z)
         if key not in done:
             continue
@@ -209,7 +190,7 @@ def _backprop(
         deriv.gradients[x] = done.get(Delta(x), Zero(*x.shape))
         if record:
             steps.append(Step("gradient", x, deriv.gradients[x], "df = G : dX  ⇔  ∂f/∂X = G"))
-    deriv.lets = [z for z in reversed(all_lets) if z is not f]
+    deriv.lets = lets[::-1]
     return deriv
 
 
@@ -331,7 +312,3 @@ def hvp(f: Expr, x: Symbol, v: Expr) -> Expr:
 def commutation(m: DimLike, n: DimLike) -> Expr:
     """The commutation matrix K with vec(Xᵀ) = K vec(X) for X m×n."""
     return Commutation(as_dim(m), as_dim(n))
-
-
-def _names(xs: Iterable[Symbol]) -> str:
-    return ", ".join(x.name for x in xs)

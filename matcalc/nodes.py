@@ -7,7 +7,7 @@ node that exists is well-typed. Calculus, printing and code generation live in r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -20,7 +20,8 @@ __all__ = [
     "Expr", "Symbol", "Number", "Ones", "Identity", "Zero", "Commutation", "Delta", "Let",
     "Add", "Scale", "ScalarMul", "MatMul", "Transpose", "Hadamard", "Power", "Apply",
     "Diag", "DiagPart", "Vec", "Unvec", "Kron", "Trace", "Inverse", "Det", "LogDet", "Sum",
-    "Norm", "Frob", "NODE_TYPES", "children", "map_children", "walk", "is_scalar_shape",
+    "Norm", "Frob", "NODE_TYPES", "children", "map_children", "walk", "replace",
+    "is_scalar_shape",
 ]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -573,3 +574,28 @@ def walk(e: Expr) -> Iterator[Expr]:
         for c in reversed(children(node)):
             if id(c) not in seen:
                 stack.append((c, False))
+
+
+def replace(e: Expr, table: Mapping[Expr, Expr]) -> Expr:
+    """``e`` with every sub-expression found in ``table`` replaced by its value.
+
+    Named intermediates are atoms: a :class:`Let` is neither replaced nor entered, so its
+    definition stays as the user wrote it.
+    """
+    if not table:
+        return e
+    memo: dict[Expr, Expr] = {}
+
+    def go(node: Expr) -> Expr:
+        hit = memo.get(node)
+        if hit is None:
+            if isinstance(node, Let):
+                hit = node
+            else:
+                hit = table.get(node)
+                if hit is None:
+                    hit = map_children(node, go)
+            memo[node] = hit
+        return hit
+
+    return go(e)

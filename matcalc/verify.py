@@ -31,7 +31,7 @@ from .nodes import (
     Scale,
     Symbol,
     is_scalar_shape,
-    map_children,
+    replace,
     walk,
 )
 from .numeric import evaluate, random_point
@@ -414,19 +414,7 @@ def _parse_claim(text: str, f: Expr, x: Symbol) -> Expr:
             stand_in[Symbol(d.name, ONE, ONE)] = Number(d)
             shapes[d.name] = ()
     claim = parse(text, **shapes)
-    return _replace(claim, stand_in) if stand_in else claim
-
-
-def _replace(e: Expr, table: dict[Expr, Expr]) -> Expr:
-    memo: dict[Expr, Expr] = {}
-
-    def go(node: Expr) -> Expr:
-        if node not in memo:
-            hit = table.get(node)
-            memo[node] = hit if hit is not None else map_children(node, go)
-        return memo[node]
-
-    return go(e)
+    return replace(claim, stand_in)
 
 
 def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
