@@ -49,9 +49,9 @@ from sympy.tensor.array.expressions.array_expressions import (  # noqa: E402
 )
 
 import matcalc as mc  # noqa: E402
-from matcalc.deadline import time_limit as _time_limit  # noqa: E402
-from matcalc.fdcheck import numeric_grad  # noqa: E402
-from matcalc.numeric import evaluate  # noqa: E402
+from matcalc.check.deadline import time_limit as _time_limit  # noqa: E402
+from matcalc.check.fdcheck import numeric_grad  # noqa: E402
+from matcalc.check.numeric import evaluate  # noqa: E402
 
 #: SymPy's verdicts, as the table prints them.
 CORRECT, WRONG, NOT_EXPRESSIBLE = "correct", "wrong", "not expressible"

@@ -146,10 +146,8 @@ def _label(kind: str, x: Any, latex: bool) -> str:
 
 
 def _unparse(e: Any) -> str:
-    import matcalc as mc
 
-    mc.parse  # noqa: B018 - load the function before its module (see mc.__getattr__)
-    from .parse import unparse
+    from .text.parser import unparse
 
     return unparse(e)
 
@@ -163,7 +161,7 @@ def _numpy_source(exprs: list[Any], symbols: list[Any], name: str) -> str:
     if "import numpy as np" not in source:
         source = "import numpy as np\n\n\n" + source
     # pasted elsewhere, the function must not need matcalc: inline its run-time helpers
-    from .runtime import standalone_source
+    from .codegen.runtime import standalone_source
 
     return standalone_source(source)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import matcalc as mc
-from matcalc.fdcheck import fd_grad_check
+from matcalc.check.fdcheck import fd_grad_check
 
 OUT = Path(tempfile.mkdtemp(prefix="matcalc-notebook-"))
 rng = np.random.default_rng(0)
@@ -422,7 +422,7 @@ J
     md("Checked with central differences, with $\\sigma = \\tanh$ and with matcalc's default "
        "stand-in for a generic $\\sigma$:"),
     code('''
-from matcalc.fdcheck import fd_jacobian_check
+from matcalc.check.fdcheck import fd_jacobian_check
 
 tanh = [np.tanh, lambda t: 1 - np.tanh(t) ** 2]
 for functions in (tanh, None):

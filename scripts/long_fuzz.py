@@ -43,20 +43,23 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import matcalc as mc  # noqa: E402
-from matcalc import calculus, latex, numeric, simplifier, sympy_bridge  # noqa: E402, F401
+import matcalc.calculus.api  # noqa: E402, F401
+import matcalc.check.sympy_bridge  # noqa: E402, F401
+import matcalc.codegen.compiler  # noqa: E402, F401
+import matcalc.printing  # noqa: E402, F401
 from matcalc import testing as mt  # noqa: E402
-from matcalc.deadline import time_limit  # noqa: E402
+from matcalc.check.deadline import time_limit  # noqa: E402
 
 # Everything is imported before the worker processes fork, so the whole run tests one
 # snapshot of the code even while others edit the working tree.
 
 try:
-    from matcalc.codegen import compile as mc_compile  # noqa: E402
+    from matcalc.codegen.compiler import compile as mc_compile  # noqa: E402
 except ImportError:  # pragma: no cover - the compiler is optional while it is being written
     mc_compile = None
 try:
-    from matcalc.parse import parse as mc_parse  # noqa: E402
-    from matcalc.parse import unparse as mc_unparse  # noqa: E402
+    from matcalc.text.parser import parse as mc_parse  # noqa: E402
+    from matcalc.text.parser import unparse as mc_unparse  # noqa: E402
 except ImportError:  # pragma: no cover
     mc_parse = mc_unparse = None
 
@@ -145,7 +148,7 @@ def check_latex(batch: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Seeds whose LaTeX does not compile (one pdflatex run per batch)."""
     from latex_util import compile_latex, pdflatex_available
 
-    from matcalc.latex import latex_document
+    from matcalc.printing.tex import latex_document
 
     if not pdflatex_available() or not batch:
         return []

@@ -21,8 +21,8 @@ import numpy as np
 
 import matcalc as mc
 from matcalc import ShapeError
-from matcalc.nodes import Delta, Unvec
-from matcalc.numeric import evaluate
+from matcalc.check.numeric import evaluate
+from matcalc.expr.nodes import Delta, Unvec
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,13 @@ X23, W3, Y2 = np.arange(6.0).reshape(2, 3) / 6, np.array([1.0, -2.0, 0.5]), np.a
 
 
 def _compile() -> Callable[..., Any]:
-    from matcalc.codegen import compile as c
+    from matcalc.codegen.compiler import compile as c
 
     return c
 
 
 def _parse(text: str, **shapes: Any) -> Any:
-    from matcalc.parse import parse
+    from matcalc.text.parser import parse
 
     return parse(text, **shapes)
 

@@ -41,7 +41,7 @@ def seed001() -> Problem:
 
 def canon(e) -> str:
     """A text key equal for expressions equal up to the order of ⊙ factors and + terms."""
-    from matcalc.nodes import Add, Expr, Hadamard, _names, children
+    from matcalc.expr.nodes import Add, Expr, Hadamard, _names, children
 
     if isinstance(e, (Add, Hadamard)):
         return f"{type(e).__name__}[{','.join(sorted(canon(c) for c in children(e)))}]"

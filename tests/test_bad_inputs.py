@@ -16,8 +16,8 @@ import pytest
 from bad_inputs import CORPUS, Bad, Same
 
 _AVAILABLE = {
-    "compile": importlib.util.find_spec("matcalc.codegen") is not None,
-    "parse": importlib.util.find_spec("matcalc.parse") is not None,
+    "compile": importlib.util.find_spec("matcalc.codegen.compiler") is not None,
+    "parse": importlib.util.find_spec("matcalc.text.parser") is not None,
 }
 
 

@@ -7,8 +7,8 @@ import pytest
 from problems import seed000, seed001
 
 import matcalc as mc
-from matcalc.fdcheck import fd_grad_check, fd_jacobian_check
-from matcalc.numeric import evaluate, random_point
+from matcalc.check.fdcheck import fd_grad_check, fd_jacobian_check
+from matcalc.check.numeric import evaluate, random_point
 
 n, m, p = mc.dims("n m p")
 A, X = mc.matrix("A", n, n), mc.matrix("X", m, n)

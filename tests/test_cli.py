@@ -15,7 +15,7 @@ import matcalc as mc
 parse = mc.parse  # bind the function before importing its module by name (mc's lazy exports)
 
 from matcalc import cli  # noqa: E402
-from matcalc.numeric import evaluate  # noqa: E402
+from matcalc.check.numeric import evaluate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -255,7 +255,7 @@ def test_an_internal_error_is_one_line_and_status_1(monkeypatch, capsys) -> None
 
 def test_a_missing_part_of_matcalc_is_reported(monkeypatch, capsys) -> None:  # noqa: ANN001
     monkeypatch.delattr(mc, "hessian", raising=False)
-    monkeypatch.setitem(mc._LAZY, "hessian", "no_such_module")
+    monkeypatch.setitem(mc._WHERE, "hessian", "matcalc.no_such_module")
     assert cli.main(["hessian", "x'*x", "--wrt", "x"]) == 1
     assert "mc.hessian is not available" in capsys.readouterr().err
 

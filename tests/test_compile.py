@@ -8,9 +8,9 @@ import pytest
 import sympy
 
 import matcalc as mc
-from matcalc import nodes as N
-from matcalc.functions import FUNCTIONS
-from matcalc.lower import LOWERINGS
+from matcalc.codegen.lower import LOWERINGS
+from matcalc.expr import nodes as N
+from matcalc.expr.functions import FUNCTIONS
 
 # ----------------------------------------------------------------------------------------
 # A tiny dense reference evaluator: everything as explicit 2-D arrays, the naive way.

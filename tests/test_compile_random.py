@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from test_compile import ref
 
 import matcalc as mc
-from matcalc.dims import ONE
-from matcalc.nodes import Unvec
+from matcalc.expr.dims import ONE
+from matcalc.expr.nodes import Unvec
 
 m, n = mc.dims("m n")
 SIZES = {m: 3, n: 4}

@@ -11,7 +11,8 @@ import pytest
 from problems import canon
 
 import matcalc as mc
-from matcalc.fdcheck import fd_grad_check
+from matcalc.check.fdcheck import fd_grad_check
+from matcalc.expr.nodes import Unvec
 
 n, m, p = mc.dims("n m p")
 X = mc.matrix("X", n, n)  # square, for traces/inverses/determinants
@@ -65,7 +66,7 @@ CASES = [
 
 # a : vec(X) has gradient unvec(a): written with the node, since unvec is not public API.
 _v = mc.vector("v", n * n)
-CASES[27] = ("vec: vᵀ vec(X)", _v.T @ mc.vec(X), X, __import__("matcalc").nodes.Unvec(_v, n, n))
+CASES[27] = ("vec: vᵀ vec(X)", _v.T @ mc.vec(X), X, Unvec(_v, n, n))
 
 IDS = [c[0] for c in CASES]
 

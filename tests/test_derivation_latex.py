@@ -28,9 +28,9 @@ from latex_util import (
 from problems import seed000, seed001
 
 import matcalc as mc
-from matcalc.latex import latex_document
-from matcalc.nodes import Add
-from matcalc.printing import _negated
+from matcalc.expr.nodes import Add
+from matcalc.printing.tex import latex_document
+from matcalc.printing.text import _negated
 
 needs_pdflatex = pytest.mark.skipif(not pdflatex_available(), reason=PDFLATEX_MISSING)
 

@@ -25,8 +25,7 @@ from latex_util import (
 )
 
 import matcalc as mc
-from matcalc.latex import _latex, latex, latex_dim, latex_document, latex_name
-from matcalc.nodes import (
+from matcalc.expr.nodes import (
     NODE_TYPES,
     Add,
     Apply,
@@ -57,6 +56,7 @@ from matcalc.nodes import (
     Zero,
     walk,
 )
+from matcalc.printing.tex import _latex, latex, latex_dim, latex_document, latex_name
 
 m, n, p = mc.dims("m n p")
 X = mc.matrix("X", m, n)
@@ -261,7 +261,7 @@ def test_package_export_is_the_function() -> None:
 
 
 def test_package_export_survives_submodule_import() -> None:
-    code = ("import matcalc as mc, matcalc.latex; m, = mc.dims('m'); "
+    code = ("import matcalc as mc, matcalc.printing.tex; m, = mc.dims('m'); "
             "print(mc.latex(mc.matrix('X', m, m).T))")
     assert _run_python(code) == r"X^{\top}"
 

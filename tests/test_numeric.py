@@ -8,18 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import matcalc as mc
-from matcalc import nodes
-from matcalc.functions import FUNCTIONS
-from matcalc.numeric import (
+from matcalc.check.fdcheck import fd_grad_check, fd_jacobian_check, numeric_grad
+from matcalc.check.numeric import (
     NUMPY_FUNCTIONS,
     _ev,
     evaluate,
-    fd_grad_check,
-    fd_jacobian_check,
     infer_dims,
-    numeric_grad,
     random_point,
 )
+from matcalc.expr import nodes
+from matcalc.expr.functions import FUNCTIONS
 
 m, n = mc.dims("m n")
 X = mc.matrix("X", m, n)

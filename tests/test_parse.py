@@ -14,10 +14,10 @@ import matcalc as mc
 
 parse = mc.parse  # bind the function before importing its module by name (mc's lazy exports)
 
-from matcalc import nodes  # noqa: E402
-from matcalc.numeric import evaluate  # noqa: E402
-from matcalc.parse import FUNCTIONS, unparse  # noqa: E402
-from matcalc.parse_shapes import ELEMENTWISE  # noqa: E402
+from matcalc.check.numeric import evaluate  # noqa: E402
+from matcalc.expr import build, nodes  # noqa: E402
+from matcalc.text.parser import FUNCTIONS, unparse  # noqa: E402
+from matcalc.text.shapes import ELEMENTWISE  # noqa: E402
 
 m, n = mc.dims("m n")
 x, w, v = mc.vector("x", n), mc.vector("w", n), mc.vector("v", n)
@@ -83,7 +83,7 @@ SAME_AS_PYTHON = [
     (".5*x", x / 2),
     ("2.5.^2*a", sympy.Rational(25, 4) * a),
     ("0^0*a", 1 * a),
-    ("(1+2)*3^2/4 - 1", mc.build.as_expr(sympy.Rational(23, 4))),
+    ("(1+2)*3^2/4 - 1", build.as_expr(sympy.Rational(23, 4))),
     ("2^0.5*x", sympy.sqrt(2) * x),
 ] + [(f"{fn}(x)", fun(x)) for fn, fun in ELEMENTWISE.items()]
 
@@ -264,9 +264,10 @@ def test_text_is_never_evaluated_as_python() -> None:
     import inspect
     import sys
 
-    from matcalc import cli, parse_shapes
+    from matcalc import cli
+    from matcalc.text import shapes as parse_shapes
 
-    for module in (sys.modules["matcalc.parse"], parse_shapes, cli):
+    for module in (sys.modules["matcalc.text.parser"], parse_shapes, cli):
         source = inspect.getsource(module)
         for call in ("eval(", "exec(", "compile(", "__import__(", "importlib"):
             assert call not in source, (module.__name__, call)

@@ -34,16 +34,21 @@ from test_regressions import known_fixes
 
 import matcalc as mc
 from matcalc import testing as mt
-from matcalc.latex import latex_document
-from matcalc.nodes import NODE_TYPES
+from matcalc.calculus import api as calculus_api
+from matcalc.calculus import simplifier
+from matcalc.check import sympy_bridge
+from matcalc.expr import nodes
+from matcalc.expr.functions import FUNCTIONS
+from matcalc.expr.nodes import NODE_TYPES
+from matcalc.printing.tex import latex_document
 
 try:
-    from matcalc.codegen import compile as mc_compile
+    from matcalc.codegen.compiler import compile as mc_compile
 except ImportError:  # the compiler is optional while it is being written
     mc_compile = None
 try:
-    from matcalc.parse import parse as mc_parse
-    from matcalc.parse import unparse as mc_unparse
+    from matcalc.text.parser import parse as mc_parse
+    from matcalc.text.parser import unparse as mc_unparse
 except ImportError:
     mc_parse = mc_unparse = None
 
@@ -225,18 +230,18 @@ def test_generator_covers_every_node_type() -> None:
         for scalar in (True, False):
             f = mt.random_case(mt.RandomSource(seed), scalar=scalar).f
             seen |= mt.node_types(f)
-            functions |= {n.fn for n in mc.nodes.walk(f) if isinstance(n, mc.nodes.Apply)}
+            functions |= {n.fn for n in nodes.walk(f) if isinstance(n, nodes.Apply)}
     every = {t.__name__ for t in NODE_TYPES} - {"Delta"}  # only derivations make a dX
     assert set(mt.NODE_COVERAGE) == every
     assert every <= seen, f"never generated: {sorted(every - seen)}"
-    wanted = {mt.GENERIC_NAME} | set(mc.functions.FUNCTIONS)
+    wanted = {mt.GENERIC_NAME} | set(FUNCTIONS)
     assert wanted <= functions, f"never generated: {sorted(wanted - functions)}"
 
 
 @given(mt.cases(scalar=False))
 def test_generated_cases_are_well_formed(case: mt.Case) -> None:
     dims = {str(d) for d in case.dims}
-    for node in mc.nodes.walk(case.f):
+    for node in nodes.walk(case.f):
         assert {str(s) for d in node.shape for s in d.symbols} <= dims
     assert case.wrt and all(isinstance(x, mc.Symbol) for x in case.wrt)
     assert len({s.name for s in case.f.free_symbols}) == len(case.f.free_symbols)
@@ -269,8 +274,8 @@ def test_harness_fails_on_a_wrong_gradient(factor: Any, shift: Any, share: float
 
 
 def test_harness_fails_on_wrong_sympy_gradient(monkeypatch: pytest.MonkeyPatch) -> None:
-    grad = mc.calculus.grad
-    monkeypatch.setattr(mc, "grad", lambda f, x: 2 * grad(f, x))
+    grad = calculus_api.grad
+    monkeypatch.setattr(sympy_bridge, "grad", lambda f, x: 2 * grad(f, x))
     x = mc.vector("x", mc.dim("n"))
     case = mt.Case(mc.sum(mc.exp(x)), [x], [])
     assert mt.prop_grad_sympy(case, {mc.dim("n"): 2}) is not None
@@ -281,17 +286,17 @@ def test_harness_fails_on_wrong_simplify_jacobian_and_compile(
     n = mc.dim("n")
     A, x = mc.matrix("A", n, n), mc.vector("x", n)
     case = mt.Case(mc.tanh(A @ x), [x], [n])
-    monkeypatch.setattr(mc.simplifier, "simplify", lambda e: mc.simplifier.Simplifier()(e).T.T
+    monkeypatch.setattr(simplifier, "simplify", lambda e: simplifier.Simplifier()(e).T.T
                         + Fraction(1, 100) * mc.ones(*e.shape))
     assert mt.prop_simplify(case.f, {n: 2}, 0) is not None
     monkeypatch.undo()
-    jacobian = mc.calculus.jacobian
-    monkeypatch.setattr(mc.calculus, "jacobian", lambda F, x: Fraction(101, 100) * jacobian(F, x))
+    jacobian = calculus_api.jacobian
+    monkeypatch.setattr(calculus_api, "jacobian", lambda F, x: Fraction(101, 100) * jacobian(F, x))
     assert mt.prop_jacobian_fd(case, {n: 2}, 0) is not None
 
     for name in ("jvp", "vjp", "hvp"):
-        original = getattr(mc.calculus, name)
-        monkeypatch.setattr(mc.calculus, name, lambda *a, f=original: Fraction(101, 100) * f(*a))
+        original = getattr(calculus_api, name)
+        monkeypatch.setattr(calculus_api, name, lambda *a, f=original: Fraction(101, 100) * f(*a))
         scalar = mt.Case(mc.sum(mc.tanh(A @ x)), [x], [n])
         assert mt.prop_directional(case if name != "hvp" else scalar, {n: 2}, 0) is not None
         monkeypatch.undo()

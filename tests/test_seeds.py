@@ -6,7 +6,7 @@ import pytest
 from problems import seed000, seed001
 
 import matcalc as mc
-from matcalc.fdcheck import fd_grad_check, fd_jacobian_check
+from matcalc.check.fdcheck import fd_grad_check, fd_jacobian_check
 
 
 def test_seed000_printed_forms_match_the_accepted_answer():

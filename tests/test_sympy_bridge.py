@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from test_numeric import _random_loss
 
 import matcalc as mc
-from matcalc import nodes
-from matcalc.numeric import evaluate, random_point
-from matcalc.sympy_bridge import (
+from matcalc.check import sympy_bridge
+from matcalc.check.numeric import evaluate, random_point
+from matcalc.check.sympy_bridge import (
     _concrete_generic,
     _rule,
     generic_function,
@@ -22,6 +22,7 @@ from matcalc.sympy_bridge import (
     sympy_grad,
     to_sympy,
 )
+from matcalc.expr import nodes
 
 m, n, p = mc.dims("m n p")
 X = mc.matrix("X", m, n)
@@ -210,11 +211,12 @@ def test_check_grad_reports_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch) ->
     f = mc.sum((mc.relu(X @ w + b) - y) ** 2) / m
     good, real = mc.grad(f, w), mc.grad
     assert mc.check_grad(f, w, {m: 2, n: 2})
-    monkeypatch.setattr(mc, "grad", lambda f_, x_: 2 * real(f_, x_) if x_ == w else real(f_, x_))
+    monkeypatch.setattr(sympy_bridge, "grad",
+                        lambda f_, x_: 2 * real(f_, x_) if x_ == w else real(f_, x_))
     r = mc.check_grad(f, [X, w], {m: 2, n: 2})
     assert not r and r.parts[0] and not r.parts[1]
     assert "DIFFERS" in str(r) and "SymPy gives" in str(r) and "entry (0, 0)" in str(r)
-    monkeypatch.setattr(mc, "grad", lambda f_, x_: good.T)
+    monkeypatch.setattr(sympy_bridge, "grad", lambda f_, x_: good.T)
     r = mc.check_grad(f, w, {m: 2, n: 2})
     assert not r and "shape" in str(r)
 

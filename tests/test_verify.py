@@ -181,7 +181,7 @@ def test_report_shows_claimed_and_true() -> None:
     assert "claimed:" in text and "true:" in text and "correct" in text
     tex = r._repr_latex_()
     assert tex.startswith("$$") and r"\hline" in tex
-    from matcalc.latex import latex
+    from matcalc.printing.tex import latex
 
     assert latex(claim) in tex and latex(r.expected) in tex
     bad = mc.verify(L, X, -claim)
@@ -189,7 +189,6 @@ def test_report_shows_claimed_and_true() -> None:
 
 
 def test_text_claims() -> None:
-    pytest.importorskip("matcalc.parse")
     f = mc.norm(X @ w - y) ** 2
     assert mc.verify(f, w, "2*X'*(X*w-y)")
     assert mc.verify(f, w, "2*(X*w-y)'*X").kind == "transpose"
@@ -210,7 +209,7 @@ def test_report_latex_compiles_with_pdflatex() -> None:
 
     if not pdflatex_available():
         pytest.skip(PDFLATEX_MISSING)
-    from matcalc.latex import latex_document
+    from matcalc.printing.tex import latex_document
 
     body = "\n".join(rf"\[ {r.latex()} \]" for r in _reports())
     ok, log = compile_latex(latex_document(body, "verify reports", math=False))

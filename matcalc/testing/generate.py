@@ -29,10 +29,11 @@ from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
-from .. import build as mcb
-from ..dims import ONE, Dim, dim
-from ..functions import FUNCTIONS, elementwise
-from ..nodes import Expr, Symbol, Unvec, walk
+from ..expr import build as mcb
+from ..expr.build import elementwise
+from ..expr.dims import ONE, Dim, dim
+from ..expr.functions import FUNCTIONS
+from ..expr.nodes import Expr, Symbol, Unvec, walk
 
 __all__ = [
     "Source", "DrawSource", "RandomSource", "ExprGen", "Case", "GENERIC_NAME", "NODE_COVERAGE",
@@ -97,7 +98,7 @@ def generic_functions(max_order: int = 4) -> dict[str, Callable[..., Any]]:
     :func:`matcalc.numeric.evaluate` stands σ⁽ᵏ⁾ for the k-th derivative of sin(t) + e^{t/2};
     compiled code gets the same functions so the two can be compared.
     """
-    from ..numeric import default_generic
+    from ..check.numeric import default_generic
 
     return {GENERIC_NAME + "'" * k: default_generic(k) for k in range(max_order + 1)}
 
@@ -322,7 +323,7 @@ class ExprGen:
         r, c = shape
         how = self.src.choice(["commutation", "kron", "vec"])
         if how == "commutation":  # unvec(K vec(Y)) = Yᵀ for Y c×r
-            from ..calculus import commutation
+            from ..calculus.api import commutation
 
             v = commutation(c, r) @ mcb.vec(self.expr((c, r), depth))
         elif how == "kron":  # unvec(u ⊗ v) = v uᵀ

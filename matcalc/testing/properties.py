@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ..deadline import time_limit as _time_limit
-from ..dims import Dim, fmt_shape
-from ..functions import FUNCTIONS
-from ..nodes import Apply, Commutation, Expr, Number, Scale, Symbol, Unvec, walk
+from ..check.deadline import time_limit as _time_limit
+from ..expr.dims import Dim, fmt_shape
+from ..expr.functions import FUNCTIONS
+from ..expr.nodes import Apply, Commutation, Expr, Number, Scale, Symbol, Unvec, walk
 from .generate import Case, Shape, generic_functions
 
 __all__ = [
@@ -44,7 +44,7 @@ def time_limit(seconds: float) -> AbstractContextManager[None]:
 
 
 def _point(exprs: Sequence[Expr], dims: Mapping[Dim, int], seed: int) -> dict[Symbol, Any]:
-    from ..numeric import random_point
+    from ..check.numeric import random_point
 
     try:
         return random_point(list(exprs), dims, seed)
@@ -68,8 +68,8 @@ def prop_grad_fd(case: Case, dims: Mapping[Dim, int], seed: int,
     a wrong gradient fails at every step, rounding or curvature noise does not.
     ``grad`` defaults to ``mc.grad`` (the sanity test passes a deliberately wrong one).
     """
-    from ..calculus import grad as mc_grad
-    from ..numeric import fd_grad_check
+    from ..calculus.api import grad as mc_grad
+    from ..check.fdcheck import fd_grad_check
 
     grads = (grad or mc_grad)(case.f, case.wrt)
     for x, g in zip(case.wrt, grads):
@@ -88,7 +88,7 @@ def prop_grad_fd(case: Case, dims: Mapping[Dim, int], seed: int,
 
 def prop_grad_sympy(case: Case, dims: Mapping[Dim, int]) -> str | None:
     """``mc.check_grad``: the gradient equals SymPy's elementwise derivatives exactly."""
-    from ..sympy_bridge import check_grad
+    from ..check.sympy_bridge import check_grad
 
     report = check_grad(case.f, case.wrt, dims)
     if report:
@@ -107,7 +107,7 @@ def _probably_equal(a: Any, b: Any) -> bool:
     Used only to tell a SymPy non-proof (|x| and sign(x) identities) from a wrong gradient;
     such cases are counted apart, never as agreement.
     """
-    from ..sympy_bridge import _probe
+    from ..check.sympy_bridge import _probe
 
     values = [_probe(a - b, seed) for seed in (11, 12, 13)]
     return all(v is not None and v.is_comparable and abs(v) < 1e-20 for v in values)
@@ -115,8 +115,8 @@ def _probably_equal(a: Any, b: Any) -> bool:
 
 def prop_jacobian_fd(case: Case, dims: Mapping[Dim, int], seed: int) -> str | None:
     """``mc.jacobian`` (vec dF = J vec dx) agrees with central differences, per variable."""
-    from ..calculus import jacobian
-    from ..numeric import fd_jacobian_check
+    from ..calculus.api import jacobian
+    from ..check.fdcheck import fd_jacobian_check
 
     for x in case.wrt[:2]:
         J = jacobian(case.f, x)
@@ -141,9 +141,9 @@ def prop_directional(case: Case, dims: Mapping[Dim, int], seed: int) -> str | No
     adjoint: U : jvp(F, x, V) = vjp(F, x, U) : V. For a scalar F, ``mc.hvp(F, x, V)`` agrees
     with central differences of the gradient along V.
     """
-    from ..build import matrix
-    from ..calculus import grad, hvp, jvp, vjp
-    from ..numeric import evaluate
+    from ..calculus.api import grad, hvp, jvp, vjp
+    from ..check.numeric import evaluate
+    from ..expr.build import matrix
 
     F, x = case.f, case.wrt[0]
     V, U = matrix("Vdir", *x.shape), matrix("Uadj", *F.shape)
@@ -182,8 +182,8 @@ def _close(a: Any, b: Any, rtol: float = 1e-7) -> bool:
 
 def prop_simplify(e: Expr, dims: Mapping[Dim, int], seed: int) -> str | None:
     """``mc.simplify`` keeps the shape and the value (reference interpreter, random point)."""
-    from ..numeric import evaluate
-    from ..simplifier import simplify
+    from ..calculus.simplifier import simplify
+    from ..check.numeric import evaluate
 
     s = simplify(e)
     bad = _shape_mismatch(s, e.shape, "simplify(e)")
@@ -201,7 +201,7 @@ def _sympy_value(e: Expr, point: Mapping[Symbol, Any], dims: Mapping[Dim, int],
     """``e`` at ``point`` through SymPy (30 digits), or None when SymPy takes too long:
     the symbolic matrix of nested inverses can blow up even at dims 2, and the compiled
     value has already been checked against the NumPy reference by then."""
-    from ..sympy_bridge import resolve_dims, symbol_matrix, to_sympy
+    from ..check.sympy_bridge import resolve_dims, symbol_matrix, to_sympy
 
     subs = {}
     for s, v in point.items():
@@ -231,7 +231,7 @@ def prop_compile(outs: Sequence[Expr], dims: Mapping[Dim, int], seed: int,
 
     Arrays are passed 2-D except vectors, which go in 1-D, as users pass them.
     """
-    from ..numeric import evaluate
+    from ..check.numeric import evaluate
 
     outs = list(outs)
     args = sorted({s for e in outs for s in e.free_symbols}, key=lambda s: s.name)
@@ -293,8 +293,8 @@ def prop_parse(e: Expr, dims: Mapping[Dim, int], seed: int, parse: Callable[...,
     the size of a constant (``matrix(1)``, ``eye``), so where no symbol fixes it parse
     names a fresh dim (``n_1``); such cases are skipped, not compared.
     """
-    from ..errors import ParseError, ShapeError
-    from ..numeric import evaluate
+    from ..check.numeric import evaluate
+    from ..expr.errors import ParseError, ShapeError
 
     shapes = {s.name: s.shape for s in e.free_symbols}
     known = {x for n in walk(e) for d in n.shape for x in d.symbols}
@@ -335,7 +335,7 @@ def latex_failures(items: Sequence[Expr | str], compile_latex: Callable[[str], t
                    document: Callable[..., str], batch: int = 500) -> list[tuple[str, str]]:
     """The items whose LaTeX does not compile: one pdflatex run per ``batch`` items, and
     bisection down to the culprits only when a run fails (a clean batch costs one run)."""
-    from ..latex import latex
+    from ..printing.tex import latex
 
     texs = [x if isinstance(x, str) else latex(x) for x in items]
 

@@ -1,8 +1,8 @@
 """Code generation: ``mc.compile`` turns expressions into one plain-NumPy Python function.
 
 The function reads dims from its array arguments and checks them, then runs straight-line
-NumPy code produced by :mod:`matcalc.lower` (structured lowering, one rule per node type)
-and :mod:`matcalc.chain` (matrix products). All outputs share one set of intermediates, so
+NumPy code produced by :mod:`matcalc.codegen.lower` (structured lowering, one rule per node type)
+and :mod:`matcalc.codegen.chain` (matrix products). All outputs share one set of intermediates, so
 ``compile([loss, *grads])`` runs the forward pass once. The generated source is kept on the
 function (``f.source``) and compiled functions are cached by expression.
 """
@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import sympy
 
-from . import runtime
-from .dims import Dim, check_name, fmt_shape
+from ..expr.dims import Dim, check_name, fmt_shape
+from ..expr.functions import FUNCTIONS
+from ..expr.nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, children, walk
+from . import chain, reduce, runtime  # noqa: F401  (chain and reduce register lowerings)
 from .emit import POSTFIX, Code, Emitter
-from .functions import FUNCTIONS
 from .lower import Lowerer, Val, densify, full, impl_key, lower
-from .nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, children, walk
 
 __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 
@@ -244,7 +244,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
     used = sorted(h for h in _HELPERS if any(h in ln for ln in lines))
     header = ["import numpy as np"]
     if used:
-        header.append(f"from matcalc.runtime import {', '.join(used)}")
+        header.append(f"from matcalc.codegen.runtime import {', '.join(used)}")
     if impls:
         header.append("# " + ", ".join(f"{v} = functions[{k!r}]" for k, v in impls.items()))
     source = "\n".join(header) + "\n\n\n" + "\n".join(lines) + "\n"

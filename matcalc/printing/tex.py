@@ -21,9 +21,9 @@ from functools import singledispatch
 
 import sympy
 
-from .dims import Dim
-from .functions import FUNCTIONS
-from .nodes import (
+from ..expr.dims import Dim
+from ..expr.functions import FUNCTIONS
+from ..expr.nodes import (
     Add,
     Apply,
     Commutation,
@@ -55,7 +55,7 @@ from .nodes import (
     Zero,
     is_scalar_shape,
 )
-from .printing import PREC, coef_is_negative, join_terms
+from .text import PREC, coef_is_negative, join_terms
 
 __all__ = ["latex", "latex_name", "latex_dim", "latex_document"]
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import sympy
 
-from .dims import ONE, Dim, Shape, fmt_shape
+from . import display
+from .dims import ONE, Dim, Shape, fmt_shape, register_scalar_node
 from .errors import ShapeError
 
 __all__ = [
@@ -109,17 +110,13 @@ class Expr:
         return self._hash
 
     def __str__(self) -> str:
-        from .printing import to_str
-
-        return to_str(self)
+        return display.show("text", self)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self} : {fmt_shape(self.shape)}>"
 
     def _repr_latex_(self) -> str:
-        from .latex import latex
-
-        return f"$\\displaystyle {latex(self)}$"
+        return f"$\\displaystyle {display.show('latex', self)}$"
 
     def __bool__(self) -> bool:
         raise TypeError("the truth value of a matcalc expression is ambiguous; use == for identity")
@@ -135,9 +132,7 @@ def is_scalar_shape(shape: Shape) -> bool:
 
 
 def _shape_error(op: str, *operands: Expr, why: str) -> ShapeError:
-    from .printing import to_str
-
-    parts = ", ".join(f"{to_str(x)} ({fmt_shape(x.shape)})" for x in operands)
+    parts = ", ".join(f"{x} ({fmt_shape(x.shape)})" for x in operands)
     return ShapeError(f"{op}: {parts}: {why}")
 
 
@@ -178,6 +173,9 @@ class Number(Expr):
     def __post_init__(self) -> None:
         object.__setattr__(self, "value", sympy.sympify(self.value))
         self._finish((ONE, ONE))
+
+
+register_scalar_node(Number)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)

@@ -1,6 +1,6 @@
 """Run-time helpers that compiled functions call: argument coercion and a few NumPy kernels.
 
-Generated code (see :mod:`matcalc.codegen`) imports these by name, so its ``.source`` stays
+Generated code (see :mod:`matcalc.codegen.compiler`) imports these by name, so its ``.source`` stays
 plain NumPy that can be read and run on its own. Everything here is small and allocation-free
 beyond what NumPy itself does; the checks run once per call, so they are kept cheap.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ShapeError
+from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation"]
@@ -154,12 +154,12 @@ def _commutation(m: int, n: int, dtype: Any) -> np.ndarray:
 
 
 def standalone_source(source: str) -> str:
-    """``source`` with its ``from matcalc.runtime import ...`` line replaced by the helpers
-    themselves (and what they use), so the code runs where only NumPy is installed."""
+    """``source`` with its ``from matcalc.codegen.runtime import ...`` line replaced by the
+    helpers themselves (and what they use), so the code runs where only NumPy is installed."""
     import inspect
     import re
 
-    match = re.search(r"^from matcalc\.runtime import (.+)$", source, flags=re.MULTILINE)
+    match = re.search(r"^from matcalc\.codegen\.runtime import (.+)$", source, flags=re.MULTILINE)
     if match is None:
         return source
     module = globals()

@@ -12,10 +12,23 @@ from typing import Any
 
 import sympy
 
-from .dims import ONE
-from .emit import MUL, POSTFIX
+from ..expr.dims import ONE
+from ..expr.nodes import (
+    Det,
+    DiagPart,
+    Frob,
+    Hadamard,
+    Inverse,
+    LogDet,
+    MatMul,
+    Norm,
+    Power,
+    Sum,
+    Trace,
+)
+from .chain import chain
+from .emit import MUL, POSTFIX, POW
 from .lower import Lowerer, Val, densify, full, lower, lower_node, transpose
-from .nodes import Det, DiagPart, Frob, Hadamard, Inverse, LogDet, MatMul, Norm, Power, Sum, Trace
 
 
 @lower_node.register
@@ -23,8 +36,6 @@ def _diag_part(e: DiagPart, lo: Lowerer) -> Val:
     """diag(AB)ᵢ = Σⱼ Aᵢⱼ Bⱼᵢ without forming AB; diag(Diag(v)) = v; diag(cI) = c 1."""
     x = e.x
     if isinstance(x, MatMul) and not lo.reuse(x):
-        from .chain import chain
-
         a = densify(lo, lower(x.factors[0], lo))
         b = densify(lo, chain(lo, [lower(f, lo) for f in x.factors[1:]]))
         code = lo.call('np.einsum', '"ij,ji->i"', full(lo, a), full(lo, b))
@@ -56,8 +67,6 @@ def _trace(e: Trace, lo: Lowerer) -> Val:
     """tr(AB) = Aᵀ : B, never forming AB (Matrix Cookbook eq. 16)."""
     x = e.x
     if isinstance(x, MatMul) and not lo.reuse(x):
-        from .chain import chain
-
         a = lower(x.factors[0], lo)
         b = chain(lo, [lower(f, lo) for f in x.factors[1:]])
         return frob(lo, transpose(lo, a), b)
@@ -145,8 +154,6 @@ def _reduce(lo: Lowerer, v: Val, axis: int) -> Val:
 @lower_node.register
 def _sum(e: Sum, lo: Lowerer) -> Val:
     """sum(X) = 1ᵀ X 1: lowered as a chain, so sum(AB) = (1ᵀA)(B1) never forms AB."""
-    from .chain import chain
-
     x = e.x
     if isinstance(x, Power) and x.k == 2 and not lo.reuse(x):  # sum(X.^2) = X : X
         v = lower(x.x, lo)
@@ -220,3 +227,26 @@ def _logdet(e: LogDet, lo: Lowerer) -> Val:
         return lo.dense(s, ONE, ONE)
     sl = lo.call("np.linalg.slogdet", full(lo, v))
     return lo.dense(lo.em.op(POSTFIX, (sl, POSTFIX), "[1]"), ONE, ONE)
+
+
+@lower_node.register
+def _power(e: Power, lo: Lowerer) -> Val:
+    """Elementwise power: x², 1/x and √x get their cheap NumPy forms; ‖X‖² = X : X."""
+    k = e.k
+    if isinstance(e.x, Norm) and k == 2 and not lo.reuse(e.x):
+        x = lower(e.x.x, lo)
+        return frob(lo, x, x)
+    v = densify(lo, lower(e.x, lo))
+    if v.const is not None:
+        return lo.const(v.const ** k, *e.shape)
+    if k == 1:
+        return v
+    if k == -1:
+        code = lo.em.op(MUL, "1 / ", (v.code, MUL + 1))
+    elif k == sympy.Rational(1, 2):
+        code = lo.call("np.sqrt", v.code)
+    elif k == sympy.Rational(-1, 2):
+        code = lo.em.op(MUL, "1 / ", (lo.call("np.sqrt", v.code), MUL + 1))
+    else:
+        code = lo.em.op(POW, (v.code, POW + 1), " ** ", (lo.num(k), POW))
+    return replace(v, code=code)

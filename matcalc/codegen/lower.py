@@ -7,8 +7,10 @@ column ``b``; ``c 1 1ᵀ`` as the scalar ``c``), or a scaled identity, a diagona
 structured values by the identities in their docstrings, so a dense Diag, Kronecker, identity
 or ones matrix is built only when the result itself is one (:func:`densify`).
 
-Matrix products are lowered as chains (:mod:`matcalc.chain`); reductions (trace, sums,
-norms, Frobenius products, diag) and inverse/det/logdet by :mod:`matcalc.lower_reduce`.
+Matrix products and scalings are lowered as chains (:mod:`matcalc.codegen.chain`); reductions
+(trace, sums, norms, Frobenius products, diag), powers and inverse/det/logdet by
+:mod:`matcalc.codegen.reduce`. Both register their rules in :func:`lower_node`; this module
+imports neither.
 """
 
 from __future__ import annotations
@@ -20,10 +22,9 @@ from typing import Any
 
 import sympy
 
-from .dims import ONE, Dim
-from .emit import ADD, ATOM, MUL, POSTFIX, POW, SUM_TERM, UNARY, Code, Emitter, constant_source
-from .functions import FUNCTIONS
-from .nodes import (
+from ..expr.dims import ONE, Dim
+from ..expr.functions import FUNCTIONS
+from ..expr.nodes import (
     Add,
     Apply,
     Commutation,
@@ -32,22 +33,17 @@ from .nodes import (
     Expr,
     Hadamard,
     Identity,
-    Inverse,
     Kron,
     Let,
-    MatMul,
-    Norm,
     Number,
     Ones,
-    Power,
-    ScalarMul,
-    Scale,
     Symbol,
     Transpose,
     Unvec,
     Vec,
     Zero,
 )
+from .emit import ADD, ATOM, MUL, POSTFIX, SUM_TERM, UNARY, Code, Emitter, constant_source
 
 __all__ = ["Val", "Lowerer", "lower", "densify", "LOWERINGS"]
 
@@ -380,54 +376,6 @@ def _sum_terms(lo: Lowerer, rest: list[Val], shape: tuple) -> Val:
 
 
 @lower_node.register
-def _scale(e: Scale, lo: Lowerer) -> Val:
-    """``c X`` with c a constant (possibly involving dims, computed from the sizes)."""
-    return _scaled_node(lo, [e.coef], e.x)
-
-
-def _scaled_node(lo: Lowerer, factors: list[Any], x: Expr) -> Val:
-    """``c X``: inside a product or an elementwise product, c scales the smallest factor."""
-    if lo.reuse(x):
-        return lo.scale(factors, lower(x, lo))
-    if isinstance(x, MatMul):
-        from .chain import chain
-
-        return chain(lo, [lower(f, lo) for f in x.factors], factors)
-    if isinstance(x, Hadamard):
-        return _hadamard_vals(lo, [lower(f, lo) for f in x.factors], x.shape, factors)
-    return lo.scale(factors, lower(x, lo))
-
-
-@lower_node.register
-def _scalar_mul(e: ScalarMul, lo: Lowerer) -> Val:
-    """``s X`` with s 1×1: a constant s folds, otherwise NumPy broadcasts the scalar."""
-    s = lower(e.s, lo)
-    return _scaled_node(lo, [s.const if s.const is not None else s.code], e.x)
-
-
-@lower_node.register
-def _matmul(e: MatMul, lo: Lowerer) -> Val:
-    """A chain: ones become sums, Diag scales rows/columns, the rest is ordered by cost.
-    X⁻¹B is solved (np.linalg.solve: fewer flops, more accurate) unless X⁻¹ is needed anyway."""
-    from .chain import chain
-
-    fs = e.factors
-    for i, f in enumerate(fs):
-        if (isinstance(f, Inverse) and not lo.reuse(f) and f.shape[0] != 1
-                and lower(f.x, lo).kind == "dense"):
-            x = full(lo, lower(f.x, lo))
-            if i + 1 < len(fs):  # X⁻¹ B = solve(X, B)
-                rest = full(lo, chain(lo, [lower(g, lo) for g in fs[i + 1:]]))
-                v = lo.dense(lo.call("np.linalg.solve", x, rest), f.shape[0], fs[-1].shape[1])
-                return chain(lo, [lower(g, lo) for g in fs[:i]] + [v])
-            if i > 0:  # A X⁻¹ = solve(Xᵀ, Aᵀ)ᵀ
-                a = full(lo, chain(lo, [lower(g, lo) for g in fs[:i]]))
-                s = lo.call("np.linalg.solve", lo.transpose_code(x), lo.transpose_code(a))
-                return lo.dense(lo.transpose_code(s), *e.shape)
-    return chain(lo, [lower(f, lo) for f in fs])
-
-
-@lower_node.register
 def _transpose(e: Transpose, lo: Lowerer) -> Val:
     """``Xᵀ`` is a view (``x.T``); (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ; K(m,n)ᵀ = K(n,m); Diag and I symmetric."""
     return transpose(lo, lower(e.x, lo))
@@ -449,10 +397,10 @@ def transpose(lo: Lowerer, v: Val) -> Val:
 @lower_node.register
 def _hadamard(e: Hadamard, lo: Lowerer) -> Val:
     """Elementwise product; ones factors vanish, constants fold, zeros short-circuit."""
-    return _hadamard_vals(lo, [lower(f, lo) for f in e.factors], e.shape, [])
+    return hadamard_vals(lo, [lower(f, lo) for f in e.factors], e.shape, [])
 
 
-def _hadamard_vals(lo: Lowerer, vs: list[Val], shape: tuple, factors: list[Any]) -> Val:
+def hadamard_vals(lo: Lowerer, vs: list[Val], shape: tuple, factors: list[Any]) -> Val:
     if any(v.is_zero for v in vs):
         return lo.const(0, *shape)
     vs = [densify(lo, v) for v in vs]
@@ -475,31 +423,6 @@ def _hadamard_vals(lo: Lowerer, vs: list[Val], shape: tuple, factors: list[Any])
     code = lo.binop("*", MUL, *[v.code for v in rest]) if len(rest) > 1 else rest[0].code
     out = Val("dense", *shape, code, all(v.br for v in rest), all(v.bc for v in rest))
     return out if smaller else lo.scale(factors, out)
-
-
-@lower_node.register
-def _power(e: Power, lo: Lowerer) -> Val:
-    """Elementwise power: x², 1/x and √x get their cheap NumPy forms; ‖X‖² = X : X."""
-    k = e.k
-    if isinstance(e.x, Norm) and k == 2 and not lo.reuse(e.x):
-        from .lower_reduce import frob
-
-        x = lower(e.x.x, lo)
-        return frob(lo, x, x)
-    v = densify(lo, lower(e.x, lo))
-    if v.const is not None:
-        return lo.const(v.const ** k, *e.shape)
-    if k == 1:
-        return v
-    if k == -1:
-        code = lo.em.op(MUL, "1 / ", (v.code, MUL + 1))
-    elif k == sympy.Rational(1, 2):
-        code = lo.call("np.sqrt", v.code)
-    elif k == sympy.Rational(-1, 2):
-        code = lo.em.op(MUL, "1 / ", (lo.call("np.sqrt", v.code), MUL + 1))
-    else:
-        code = lo.em.op(POW, (v.code, POW + 1), " ** ", (lo.num(k), POW))
-    return replace(v, code=code)
 
 
 @lower_node.register
@@ -577,8 +500,5 @@ def _kron(e: Kron, lo: Lowerer) -> Val:
         return lo.scale([b.const if b.const is not None else b.code], a)
     return Val("kron", *e.shape, args=(a, b))
 
-
-# Reductions and linear algebra live in their own module; importing it registers them.
-from . import lower_reduce  # noqa: E402, F401
 
 LOWERINGS: Callable[..., Any] = lower_node

@@ -1,4 +1,7 @@
-"""LaTeX for derivations: an ``aligned`` block of steps, each with the rule that made it.
+"""Derivations printed: as text, and as a LaTeX ``aligned`` block of steps, each with its rule.
+
+A derivation arrives as data (its steps, lets and gradients); this module reads its
+attributes and does not import the class that holds them.
 
 Rule names are written for people in Unicode ("A:BC = BᵀA:C"); here they are turned into
 math-mode LaTeX that renders with amsmath/amssymb and in MathJax/KaTeX.
@@ -7,16 +10,14 @@ math-mode LaTeX that renders with amsmath/amssymb and in MathJax/KaTeX.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Any
 
-from .latex import _paren, latex, latex_document, latex_name
-from .nodes import Add, Expr
-from .printing import PREC, signed_terms
+from ..expr.dims import ONE
+from ..expr.nodes import Add, Expr, Symbol
+from .tex import _paren, latex, latex_document, latex_name
+from .text import PREC, signed_terms, to_str
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .calculus import Derivation
-
-__all__ = ["derivation_latex", "derivation_document", "rule_latex"]
+__all__ = ["derivation_text", "derivation_latex", "derivation_document", "rule_latex"]
 
 _SEP = r",\; "
 # Rough width budget, in characters of LaTeX source, before a sum is broken over rows.
@@ -71,7 +72,7 @@ def _rows(lead: str, e: Expr) -> list[str]:
     return rows
 
 
-def derivation_latex(d: Derivation) -> str:
+def derivation_latex(d: Any) -> str:
     """The derivation as ``\\begin{aligned} ... \\end{aligned}``."""
     name = latex_name(d.name)
     rows: list[str] = []
@@ -95,8 +96,28 @@ def derivation_latex(d: Derivation) -> str:
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
-def derivation_document(d: Derivation, title: str | None = None) -> str:
+def derivation_document(d: Any, title: str | None = None) -> str:
     """A complete ``.tex`` document with every step and gradient of ``d``."""
     wrt = ", ".join(x.name for x in d.wrt)
     title = title or f"Gradients of {d.name} with respect to {wrt}"
     return latex_document(derivation_latex(d), title)
+
+
+def derivation_text(d: Any) -> str:
+    """The derivation as text: one step a line, each with its rule in brackets."""
+    fsym = Symbol(d.name, ONE, ONE)
+    lines: list[str] = []
+    for s in d.steps:
+        rule = f"    [{s.rule}]" if s.rule else ""
+        if s.kind == "differential":
+            lines.append(f"d{d.name} = {to_str(s.rhs)}{rule}")
+        elif s.kind == "intermediate":
+            lines.append(f"  where {to_str(s.lhs)} = {to_str(s.rhs)}{rule}")  # type: ignore[arg-type]
+        elif s.kind == "gradient":
+            lines.append(f"∂{fsym.name}/∂{to_str(s.lhs)} = {to_str(s.rhs)}")  # type: ignore[arg-type]
+        else:
+            lines.append(f"{' ' * len(d.name)}  = {to_str(s.rhs)}{rule}")
+    if d.lets:
+        lines.append("where")
+        lines.extend(f"  {z.name} = {to_str(z.expr)}" for z in d.lets)
+    return "\n".join(lines)

@@ -2,21 +2,20 @@
 
 Each row says, side by side, how the function differentiates (as a matcalc expression of
 its argument), how it lowers to NumPy source and how it maps to SymPy for exact checks.
-Generic functions declared with :func:`elementwise` have symbolic derivatives σ′, σ″, ...
+Generic functions declared with ``mc.elementwise`` have symbolic derivatives σ′, σ″, ...
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
-from .dims import check_name
 from .nodes import Add, Apply, Expr, Hadamard, Ones, Power, Scale, Zero
 
-__all__ = ["FunctionSpec", "FUNCTIONS", "GENERIC", "elementwise", "ElementwiseFunction",
-           "derivative", "is_generic"]
+__all__ = ["FunctionSpec", "FUNCTIONS", "GENERIC", "derivative", "is_generic"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     ]
 }
 
-GENERIC: dict[str, ElementwiseFunction] = {}
+GENERIC: dict[str, Any] = {}  # name → the user's ElementwiseFunction (matcalc.expr.build)
 
 
 def is_generic(name: str) -> bool:
@@ -155,41 +154,3 @@ def derivative(e: Apply) -> Expr:
     if spec is None:
         return Apply(e.fn, e.x, e.order + 1)
     return spec.deriv(e.x)
-
-
-class ElementwiseFunction:
-    """A generic elementwise function σ declared by the user; ``σ(X)`` builds ``Apply``."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        check_name(name, "function")
-        if name in FUNCTIONS:
-            raise ValueError(f"{name!r} is a built-in elementwise function; use mc.{name}")
-        self.name = name
-
-    def __call__(self, x: Expr) -> Expr:
-        from .build import as_expr
-
-        return Apply(self.name, as_expr(x))
-
-    @property
-    def prime(self) -> Callable[[Expr], Expr]:
-        """σ′ as a callable."""
-        return lambda x: derivative(Apply(self.name, x))
-
-    def __repr__(self) -> str:
-        return f"elementwise({self.name!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ElementwiseFunction) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(("elementwise", self.name))
-
-
-def elementwise(name: str) -> ElementwiseFunction:
-    """Declare a generic elementwise function; its derivative prints as ``name'`` (σ′)."""
-    f = ElementwiseFunction(name)
-    GENERIC[name] = f
-    return f

@@ -4,7 +4,7 @@
 clever (it builds every Diag, Kronecker and identity it meets), so it is an independent
 reference for the compiler. :func:`random_point` draws seeded, well-conditioned points away
 from the kinks of relu/abs/step/sign. The finite-difference checks built on them are in
-:mod:`matcalc.fdcheck`.
+:mod:`matcalc.check.fdcheck`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from .dims import Dim, fmt_shape
-from .errors import ShapeError
-from .functions import FUNCTIONS
-from .nodes import (
+from ..expr.dims import Dim, fmt_shape
+from ..expr.errors import ShapeError
+from ..expr.functions import FUNCTIONS
+from ..expr.nodes import (
     Add,
     Apply,
     Commutation,
@@ -477,15 +477,3 @@ def random_point(exprs: Expr | Sequence[Expr], dims: DimValues | None = None,
             return point
     raise ValueError(f"no point found in {tries} draws where {', '.join(map(str, exprs))} "
                      "is finite and away from kinks")
-
-
-_MOVED = {"FDReport", "fd_grad_check", "fd_jacobian_check", "numeric_grad"}
-
-
-def __getattr__(name: str) -> Any:
-    """The finite-difference checks live in :mod:`matcalc.fdcheck`; old imports still work."""
-    if name in _MOVED:
-        from . import fdcheck
-
-        return getattr(fdcheck, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

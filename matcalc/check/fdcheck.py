@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .dims import fmt_shape
-from .errors import ShapeError
-from .nodes import Expr, Symbol, is_scalar_shape
+from ..expr.dims import fmt_shape
+from ..expr.errors import ShapeError
+from ..expr.nodes import Expr, Symbol, is_scalar_shape
 from .numeric import Array, Functions, _Interp, _key_name, infer_dims, random_point
 from .sympy_bridge import DimValues, dim_value, resolve_dims
 

@@ -43,18 +43,19 @@ Meaning, as on MatrixCalculus.org, with NumPy broadcasting as in the Python API:
 from __future__ import annotations
 
 import keyword
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
-from . import build as mc
-from . import nodes
-from .dims import Dim, check_name, dim
-from .errors import ParseError
-from .nodes import Expr
-from .parse_shapes import ELEMENTWISE, MAX_CONSTANT_BITS, Builder, ShapeTerms, Typer, bits
+from ..expr import build as mc
+from ..expr import nodes
+from ..expr.dims import Dim, check_name, dim
+from ..expr.errors import ParseError
+from ..expr.nodes import Expr
+from .shapes import ELEMENTWISE, MAX_CONSTANT_BITS, Builder, ShapeTerms, Typer, bits
+from .syntax import Node
 
 __all__ = ["parse", "unparse", "FUNCTIONS"]
 
@@ -150,18 +151,6 @@ def _number(tok: Token, text: str) -> sympy.Rational:
 # ----------------------------------------------------------------------------------------
 # 2. Syntax tree
 # ----------------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Node:
-    """One node of the syntax tree; ``start:end`` is its span in the text."""
-
-    op: str  # "num" "name" "eye" "ones" "neg" "'" "call" or a binary operator
-    args: tuple[Node, ...]
-    start: int
-    end: int
-    value: Any = None  # the number, the name, the function name, the ones kind
-    depth: int = field(default=1)
 
 
 class _Parser:

@@ -10,17 +10,15 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy
 
-from . import build as mc  # the public constructors, spelled as users spell them
-from .dims import Dim, dim
-from .errors import ParseError, ShapeError
-from .nodes import Expr, Ones
-
-if TYPE_CHECKING:
-    from .parse import Node
+from ..expr import build as mc  # the public constructors, spelled as users spell them
+from ..expr.dims import Dim, dim
+from ..expr.errors import ParseError, ShapeError
+from ..expr.nodes import Expr, Ones
+from .syntax import Node
 
 __all__ = ["Typer", "Builder", "ELEMENTWISE", "ShapeTerms", "MAX_CONSTANT_BITS", "bits"]
 

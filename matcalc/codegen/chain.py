@@ -23,9 +23,10 @@ from typing import Any
 
 import sympy
 
-from .dims import ONE, Dim
+from ..expr.dims import ONE, Dim
+from ..expr.nodes import Expr, Hadamard, Inverse, MatMul, ScalarMul, Scale
 from .emit import MUL, POSTFIX, Code
-from .lower import Lowerer, Val, densify, full, transpose
+from .lower import Lowerer, Val, densify, full, hadamard_vals, lower, lower_node, transpose
 
 __all__ = ["chain"]
 
@@ -320,3 +321,52 @@ def _kron_ones(lo: Lowerer, k: Val, right: bool) -> Atom:
         a, b = (chain(lo, [lo.const(1, ONE, v.rows), v]) for v in (A, B))
     v = densify(lo, Val("kron", a.rows * b.rows, a.cols * b.cols, args=(a, b)))
     return _dense(full(lo, v), v.rows, v.cols)
+
+
+# ----------------------------------------------------------------------------------------
+# The lowerings that build chains: products and scalings
+# ----------------------------------------------------------------------------------------
+
+
+@lower_node.register
+def _scale(e: Scale, lo: Lowerer) -> Val:
+    """``c X`` with c a constant (possibly involving dims, computed from the sizes)."""
+    return _scaled_node(lo, [e.coef], e.x)
+
+
+def _scaled_node(lo: Lowerer, factors: list[Any], x: Expr) -> Val:
+    """``c X``: inside a product or an elementwise product, c scales the smallest factor."""
+    if lo.reuse(x):
+        return lo.scale(factors, lower(x, lo))
+    if isinstance(x, MatMul):
+        return chain(lo, [lower(f, lo) for f in x.factors], factors)
+    if isinstance(x, Hadamard):
+        return hadamard_vals(lo, [lower(f, lo) for f in x.factors], x.shape, factors)
+    return lo.scale(factors, lower(x, lo))
+
+
+@lower_node.register
+def _scalar_mul(e: ScalarMul, lo: Lowerer) -> Val:
+    """``s X`` with s 1×1: a constant s folds, otherwise NumPy broadcasts the scalar."""
+    s = lower(e.s, lo)
+    return _scaled_node(lo, [s.const if s.const is not None else s.code], e.x)
+
+
+@lower_node.register
+def _matmul(e: MatMul, lo: Lowerer) -> Val:
+    """A chain: ones become sums, Diag scales rows/columns, the rest is ordered by cost.
+    X⁻¹B is solved (np.linalg.solve: fewer flops, more accurate) unless X⁻¹ is needed anyway."""
+    fs = e.factors
+    for i, f in enumerate(fs):
+        if (isinstance(f, Inverse) and not lo.reuse(f) and f.shape[0] != 1
+                and lower(f.x, lo).kind == "dense"):
+            x = full(lo, lower(f.x, lo))
+            if i + 1 < len(fs):  # X⁻¹ B = solve(X, B)
+                rest = full(lo, chain(lo, [lower(g, lo) for g in fs[i + 1:]]))
+                v = lo.dense(lo.call("np.linalg.solve", x, rest), f.shape[0], fs[-1].shape[1])
+                return chain(lo, [lower(g, lo) for g in fs[:i]] + [v])
+            if i > 0:  # A X⁻¹ = solve(Xᵀ, Aᵀ)ᵀ
+                a = full(lo, chain(lo, [lower(g, lo) for g in fs[:i]]))
+                s = lo.call("np.linalg.solve", lo.transpose_code(x), lo.transpose_code(a))
+                return lo.dense(lo.transpose_code(s), *e.shape)
+    return chain(lo, [lower(f, lo) for f in fs])

@@ -8,6 +8,7 @@ where a scalar is expected (``L / m``) becomes a constant scalar expression.
 from __future__ import annotations
 
 import keyword
+from collections.abc import Callable
 from typing import Any, Union
 
 import sympy
@@ -15,6 +16,15 @@ import sympy
 __all__ = ["Dim", "dim", "dims", "as_dim", "DimLike", "check_name", "fmt_shape", "Shape"]
 
 DimLike = Union["Dim", int]
+
+# The node a dim becomes where a scalar is expected (``2 / n``). Nodes come after dims in
+# the dependency order, so matcalc.expr.nodes fills this in when it is imported.
+_SCALAR_NODE: list[Callable[[sympy.Expr], Any]] = []
+
+
+def register_scalar_node(factory: Callable[[sympy.Expr], Any]) -> None:
+    """Use ``factory(value)`` for a dim that stands where a scalar is expected."""
+    _SCALAR_NODE[:] = [factory]
 
 
 def check_name(name: Any, what: str = "symbol") -> str:
@@ -86,9 +96,7 @@ class Dim:
 
     # --- a dim where a scalar is expected: a constant scalar expression --------------
     def _scalar(self) -> Any:
-        from .nodes import Number
-
-        return Number(self.expr)
+        return _SCALAR_NODE[0](self.expr)
 
     def __truediv__(self, other: Any) -> Any:
         return self._scalar() / other

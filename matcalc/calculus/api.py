@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .adjoint import Round, isolate, pair
-from .diff import Differentiator
-from .dims import ONE, DimLike, as_dim, fmt_shape
-from .errors import ShapeError
-from .nodes import (
+from ..expr import display
+from ..expr.dims import DimLike, as_dim, fmt_shape
+from ..expr.errors import ShapeError
+from ..expr.nodes import (
     Commutation,
     Delta,
     Expr,
@@ -27,7 +26,9 @@ from .nodes import (
     map_children,
     replace,
 )
-from .ops import add, number
+from ..expr.ops import add, number
+from .adjoint import Round, isolate, pair
+from .diff import Differentiator
 from .simplifier import Simplifier, simplify
 from .vecrules import VecJacobian
 
@@ -67,36 +68,15 @@ class Derivation:
         return self.f.name if isinstance(self.f, Let) else "f"
 
     def __str__(self) -> str:
-        from .printing import to_str
-
-        fsym = Symbol(self.name, ONE, ONE)
-        lines: list[str] = []
-        for s in self.steps:
-            rule = f"    [{s.rule}]" if s.rule else ""
-            if s.kind == "differential":
-                lines.append(f"d{self.name} = {to_str(s.rhs)}{rule}")
-            elif s.kind == "intermediate":
-                lines.append(f"  where {to_str(s.lhs)} = {to_str(s.rhs)}{rule}")  # type: ignore[arg-type]
-            elif s.kind == "gradient":
-                lines.append(f"∂{fsym.name}/∂{to_str(s.lhs)} = {to_str(s.rhs)}")  # type: ignore[arg-type]
-            else:
-                lines.append(f"{' ' * len(self.name)}  = {to_str(s.rhs)}{rule}")
-        if self.lets:
-            lines.append("where")
-            lines.extend(f"  {z.name} = {to_str(z.expr)}" for z in self.lets)
-        return "\n".join(lines)
+        return display.show("derivation_text", self)
 
     def latex(self) -> str:
         """An ``aligned`` block (renders inside ``\\[ ... \\]``) with every step."""
-        from .derivation_latex import derivation_latex
-
-        return derivation_latex(self)
+        return display.show("derivation_latex", self)
 
     def to_latex_document(self, title: str | None = None) -> str:
         """A complete, compilable LaTeX document with every step and gradient."""
-        from .derivation_latex import derivation_document
-
-        return derivation_document(self, title)
+        return display.show("derivation_document", self, title)
 
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"

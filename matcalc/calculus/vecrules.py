@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import singledispatch
 
-from .dims import ONE
-from .nodes import (
+from ..expr.dims import ONE
+from ..expr.nodes import (
     Add,
     Commutation,
     Delta,
@@ -36,7 +36,7 @@ from .nodes import (
     Vec,
     Zero,
 )
-from .ops import add, diag, had, kron, mm, scale, smul, tp, vec
+from ..expr.ops import add, diag, had, kron, mm, scale, smul, tp, vec
 
 __all__ = ["VEC_RULES", "VecJacobian"]
 

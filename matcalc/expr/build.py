@@ -8,6 +8,7 @@ Broadcasting is recorded explicitly with ones vectors (``b 1ᵀ``).
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -15,6 +16,7 @@ import sympy
 
 from .dims import ONE, Dim, DimLike, as_dim, check_name, fmt_shape
 from .errors import ShapeError
+from .functions import FUNCTIONS, GENERIC, derivative
 from .nodes import (
     Add,
     Apply,
@@ -47,7 +49,7 @@ __all__ = [
     "matrix", "vector", "scalar", "ones", "eye", "zeros", "let", "as_expr", "hadamard", "kron",
     "vec", "Diag", "diag", "trace", "tr", "frob", "inv", "det", "logdet", "sum", "norm",
     "relu", "step", "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt",
-    "tan", "arcsin", "arccos", "arctan", "sign", "constant",
+    "tan", "arcsin", "arccos", "arctan", "sign", "constant", "elementwise", "ElementwiseFunction",
 ]
 
 # ----------------------------------------------------------------------------------------
@@ -381,6 +383,47 @@ arcsin = _elementwise_builder("arcsin")
 arccos = _elementwise_builder("arccos")
 arctan = _elementwise_builder("arctan")
 sign = _elementwise_builder("sign")
+
+
+# ----------------------------------------------------------------------------------------
+# Generic elementwise functions
+# ----------------------------------------------------------------------------------------
+
+
+class ElementwiseFunction:
+    """A generic elementwise function σ declared by the user; ``σ(X)`` builds ``Apply``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        check_name(name, "function")
+        if name in FUNCTIONS:
+            raise ValueError(f"{name!r} is a built-in elementwise function; use mc.{name}")
+        self.name = name
+
+    def __call__(self, x: Expr) -> Expr:
+        return Apply(self.name, as_expr(x))
+
+    @property
+    def prime(self) -> Callable[[Expr], Expr]:
+        """σ′ as a callable."""
+        return lambda x: derivative(Apply(self.name, x))
+
+    def __repr__(self) -> str:
+        return f"elementwise({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ElementwiseFunction) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("elementwise", self.name))
+
+
+def elementwise(name: str) -> ElementwiseFunction:
+    """Declare a generic elementwise function; its derivative prints as ``name'`` (σ′)."""
+    f = ElementwiseFunction(name)
+    GENERIC[name] = f
+    return f
 
 
 from .nodes import Diag as _nodes_Diag  # noqa: E402  (the public Diag shadows the node name)

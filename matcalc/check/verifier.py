@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .build import as_expr
-from .dims import ONE, fmt_shape
-from .errors import ParseError, ShapeError
-from .fdcheck import numeric_grad
-from .nodes import (
+from ..calculus.api import grad
+from ..expr.build import as_expr
+from ..expr.dims import ONE, fmt_shape
+from ..expr.errors import ParseError, ShapeError
+from ..expr.nodes import (
     Apply,
     Expr,
     Let,
@@ -34,6 +34,9 @@ from .nodes import (
     replace,
     walk,
 )
+from ..printing.tex import latex, latex_name
+from ..text.parser import parse
+from .fdcheck import numeric_grad
 from .numeric import evaluate, random_point
 from .sympy_bridge import compare_exact, dim_value, resolve_dims, sympy_grad, to_sympy
 
@@ -85,8 +88,6 @@ class VerifyReport:
         """The true gradient ``mc.grad(f, x)`` (None where it cannot be derived)."""
         if self._expected is None and self.x is not None:
             try:
-                from . import grad
-
                 self._expected = grad(self.f, self.x)
             except Exception:  # the verdict does not depend on it; the report just omits it
                 self._expected = False
@@ -113,36 +114,15 @@ class VerifyReport:
 
     def latex(self) -> str:
         """Claimed and true gradient side by side, with the verdict, as math-mode LaTeX."""
-        try:
-            tex, latex_name = _latex_printer()
-        except ImportError:  # pragma: no cover - the LaTeX printer ships with matcalc
-            def tex(e: Expr) -> str:
-                return r"\text{" + _tex_text(str(e)) + "}"
-
-            def latex_name(name: str) -> str:
-                return name
-
         var = latex_name(self.x.name) if self.x is not None else "x"
         head = rf"\frac{{\partial f}}{{\partial {var}}}"
-        claimed = tex(self.claimed) if self.claimed is not None else r"\text{(none)}"
-        true = tex(self.expected) if self.expected is not None else r"\text{(not derived)}"
+        claimed = latex(self.claimed) if self.claimed is not None else r"\text{(none)}"
+        true = latex(self.expected) if self.expected is not None else r"\text{(not derived)}"
         verdict = "correct" if self.ok else _tex_text(self.message.splitlines()[0])
         # gathered + array only: MathJax and KaTeX lack \multicolumn.
         return (r"\begin{gathered} \begin{array}{c|c} \text{claimed } " + head
                 + r" & \text{true } " + head + r" \\ \hline " + claimed + " & " + true
                 + r" \end{array} \\ \text{" + verdict + r"} \end{gathered}")
-
-
-def _latex_printer() -> tuple[Any, Any]:
-    """(mc.latex, latex_name), reached through the package: a submodule named like the
-    function it exports may have shadowed the function on the package (``import
-    matcalc.latex`` binds ``matcalc.latex`` to the module)."""
-    import importlib
-
-    from . import latex as tex
-
-    mod = importlib.import_module("matcalc.latex")
-    return (tex if callable(tex) else mod.latex), mod.latex_name
 
 
 def _tex_text(s: str) -> str:
@@ -391,12 +371,6 @@ def _counterexample(samples: list[_Sample], mismatches: list | None,
 
 
 def _parse_claim(text: str, f: Expr, x: Symbol) -> Expr:
-    try:
-        from . import parse
-    except ImportError as exc:
-        raise NotImplementedError("text claims need mc.parse, which is not available") from exc
-    if not callable(parse):  # the submodule shadowed the function on the package
-        parse = parse.parse
     # The symbols themselves, so the claim's X is f's X (same name, same shape).
     symbols = {s.name: s for s in f.free_symbols | {x}}
     functions = {n.fn for n in walk(f) if isinstance(n, Apply)}

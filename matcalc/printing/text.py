@@ -11,7 +11,7 @@ from functools import singledispatch
 
 import sympy
 
-from .nodes import (
+from ..expr.nodes import (
     Add,
     Apply,
     Commutation,

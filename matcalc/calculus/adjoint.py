@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import singledispatch
 
-from .nodes import (
+from ..expr.nodes import (
     Add,
     Commutation,
     Delta,
@@ -39,7 +39,7 @@ from .nodes import (
     children,
     is_scalar_shape,
 )
-from .ops import add, diag, diag_part, frob, had, kron, mm, scale, smul, tp, unvec, vec
+from ..expr.ops import add, diag, diag_part, frob, had, kron, mm, scale, smul, tp, unvec, vec
 
 __all__ = ["ADJOINT_RULES", "RULE_NAMES", "isolate", "pair", "Round"]
 

@@ -14,8 +14,8 @@ from functools import singledispatch
 
 import sympy
 
-from .functions import derivative
-from .nodes import (
+from ..expr.functions import derivative
+from ..expr.nodes import (
     Add,
     Apply,
     Commutation,
@@ -47,7 +47,21 @@ from .nodes import (
     Zero,
     is_scalar_shape,
 )
-from .ops import add, diag, diag_part, frob, had, is_zero, kron, mm, scale, smul, tp, unvec, vec
+from ..expr.ops import (
+    add,
+    diag,
+    diag_part,
+    frob,
+    had,
+    is_zero,
+    kron,
+    mm,
+    scale,
+    smul,
+    tp,
+    unvec,
+    vec,
+)
 
 __all__ = ["differential", "Differentiator", "DIFF_RULES"]
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import sympy
 
-from .nodes import (
+from ..expr.nodes import (
     Add,
     Commutation,
     Delta,
@@ -46,7 +46,7 @@ from .nodes import (
     is_scalar_shape,
     map_children,
 )
-from .ops import (
+from ..expr.ops import (
     add,
     diag,
     diag_part,

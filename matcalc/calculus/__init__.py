@@ -1,0 +1,8 @@
+"""Calculus: differentials, their rearrangement into gradients, vec Jacobians, simplification.
+
+Owns: :mod:`diff` (d(f) rule by rule), :mod:`adjoint` (the Frobenius identities that bring
+df to Σ Gᵢ : dXᵢ), :mod:`vecrules` (vec(dF) = J vec(dX)), :mod:`simplifier` (the canonical
+forms) and :mod:`api` (the public grad, derive, jacobian, hessian, jvp, vjp and hvp).
+
+May import: :mod:`matcalc.expr`.
+"""

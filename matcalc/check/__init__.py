@@ -1,0 +1,10 @@
+"""Checks: exact comparison with SymPy, a NumPy reference interpreter, finite differences,
+and ``verify`` for hand-derived gradients.
+
+Owns: :mod:`sympy_bridge` (``to_sympy``, ``check_grad``), :mod:`numeric` (the reference
+interpreter and test points), :mod:`fdcheck` (central differences), :mod:`verifier`
+(``verify``) and :mod:`deadline` (a time limit for long SymPy calls).
+
+May import: :mod:`matcalc.expr`, :mod:`matcalc.calculus`, :mod:`matcalc.printing` (reports
+print expressions) and :mod:`matcalc.text` (claims may be given as text).
+"""

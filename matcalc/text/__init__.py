@@ -1,0 +1,8 @@
+"""The text front-end: MatrixCalculus.org-style text read into expressions, and back.
+
+Owns: :mod:`parser` (tokens, the recursive-descent parser, ``parse`` and ``unparse``),
+:mod:`syntax` (the syntax tree) and :mod:`shapes` (shape inference over the syntax tree).
+The command line, which uses every package, is :mod:`matcalc.cli`.
+
+May import: :mod:`matcalc.expr`.
+"""
