@@ -59,8 +59,13 @@ def expr(draw, shape: tuple, depth: int):  # noqa: ANN001, ANN201
         return Unvec(mc.kron(Q, P) @ mc.vec(X), r, c)
     if kind == "comm":  # unvec(K(c,r) vec(Y)) = Yᵀ
         return Unvec(mc.commutation(c, r) @ mc.vec(draw(sub((c, r)))), r, c)
-    if kind == "kron":  # a column ⊗ a row is their outer product
-        return mc.kron(draw(sub((r, ONE))), draw(sub((ONE, c))))
+    if kind == "kron":  # a column ⊗ a row is their outer product; a 1×1 factor scales
+        return draw(st.sampled_from([
+            lambda: mc.kron(draw(sub((r, ONE))), draw(sub((ONE, c)))),
+            lambda: mc.kron(draw(sub((ONE, c))), draw(sub((r, ONE)))),
+            lambda: mc.kron(draw(scalar_product(depth - 1)), draw(sub(shape))),
+            lambda: mc.kron(draw(sub(shape)), draw(sub((ONE, ONE)))),
+        ]))()
     if kind == "linalg" and r == c and r != 1:  # well conditioned: 50 I + tanh(·)
         W = 50 * mc.eye(r) + mc.tanh(draw(sub(shape)))
         return draw(st.sampled_from([lambda: mc.inv(W), lambda: mc.inv(W) @ draw(sub(shape))]))()
@@ -68,10 +73,15 @@ def expr(draw, shape: tuple, depth: int):  # noqa: ANN001, ANN201
         k = draw(st.sampled_from((m, n)))
         W = 50 * mc.eye(k) + mc.tanh(draw(sub((k, k))))
         return draw(st.sampled_from([mc.det, mc.logdet]))(W) / 1000
-    if kind == "diagpart" and c == 1 and r != 1:
-        return mc.diag(draw(sub((r, r))))
-    if kind == "diag" and r == c and r != 1:
-        return mc.Diag(draw(sub((r, ONE))))
+    # diag and Diag also of a 1×1 (a product through a size-1 or a proper dim): the
+    # corner where diag(AB)'s einsum once met scalars (issue 13)
+    if kind == "diagpart" and c == 1:
+        k = draw(st.sampled_from(DIMS))
+        return draw(st.sampled_from([lambda: mc.diag(draw(sub((r, r)))),
+                                     lambda: mc.diag(draw(sub((r, k))) @ draw(sub((k, r))))]))()
+    if kind == "diag" and r == c:
+        v = draw(scalar_product(depth - 1)) if r == 1 else draw(sub((r, ONE)))
+        return mc.Diag(v)
     if kind == "scalar" and shape == (ONE, ONE):
         k1, k2 = draw(st.sampled_from(DIMS)), draw(st.sampled_from(DIMS))
         a = draw(sub((k1, k2)))
@@ -82,24 +92,37 @@ def expr(draw, shape: tuple, depth: int):  # noqa: ANN001, ANN201
     return draw(st.sampled_from(leaves))
 
 
-def _env(seed: int) -> dict:
+@st.composite
+def scalar_product(draw, depth: int):  # noqa: ANN001, ANN201
+    """A 1×1 product through any inner dim: r y, q x, s s."""
+    k = draw(st.sampled_from(DIMS))
+    return draw(expr((ONE, k), depth)) @ draw(expr((k, ONE), depth))
+
+
+def _env(seed: int, sizes: dict) -> dict:
     rng = np.random.default_rng(seed)
     env = {}
     for (r, c), sym in SYMBOLS.items():
-        shape = (SIZES.get(r, 1), SIZES.get(c, 1))
+        shape = (sizes.get(r, 1), sizes.get(c, 1))
         env[sym.name] = rng.standard_normal(shape)
     env["x"], env["y"], env["s"] = env["x"][:, 0], env["y"][:, 0], float(env["s"][0, 0])
     return env
 
 
+#: Run-time sizes: mostly the default, and m or n equal to 1 only at run time (the symbolic
+#: shape says m×n, the arrays are 1×n), where shape logic meets size-1 arrays.
+RUNTIME_SIZES = st.sampled_from([SIZES, SIZES, {m: 1, n: 4}, {m: 3, n: 1}, {m: 1, n: 1}])
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(list(SYMBOLS)).flatmap(lambda s: expr(s, 3)), st.integers(0, 3))
-def test_random_expressions_match_reference(e, seed: int) -> None:
-    env = _env(seed)
+@given(st.sampled_from(list(SYMBOLS)).flatmap(lambda s: expr(s, 3)), st.integers(0, 3),
+       RUNTIME_SIZES)
+def test_random_expressions_match_reference(e, seed: int, sizes: dict) -> None:
+    env = _env(seed, sizes)
     args = list(SYMBOLS.values())[:2]  # A and B fix m and n even when e has no symbols
     f = mc.compile(e, args=sorted(e.free_symbols | set(args), key=lambda v: v.name))
     got = f(**{k: env[k] for k in f.args})
-    want = ref(e, env, SIZES)
+    want = ref(e, env, sizes)
     r, c = e.shape
     want = want[0, 0] if r == 1 and c == 1 else (want.reshape(-1) if 1 in (r, c) else want)
     assert np.shape(got) == np.shape(want), f.source

@@ -193,6 +193,27 @@ def test_compile_product_of_krons_with_a_one_by_one_factor(make) -> None:  # noq
     _agrees(make(), u=U, A=AV)
 
 
+# Fixed in reduce._diag_part (issue 13): diag of a 1×1 product was lowered by the einsum
+# of diag(AB), which got NumPy scalars for s t (ValueError 'too many subscripts') and made
+# r v a 1×1 array that spread into enclosing sums. diag(x) = x for a 1×1 x.
+@pytest.mark.parametrize("make", [
+    lambda s, t, r, v: mc.diag(s @ t),
+    lambda s, t, r, v: mc.diag(r @ v),
+    lambda s, t, r, v: mc.sum(mc.diag(r @ v)) + s,
+    lambda s, t, r, v: mc.Diag(mc.diag(r @ v)) * t,
+    lambda s, t, r, v: mc.kron(mc.diag(s @ t), v),
+], ids=["diag(st)", "diag(rv)", "sum(diag(rv))+s", "Diag(diag(rv))t", "diag(st)⊗v"])
+def test_compile_diag_of_a_one_by_one_product(make) -> None:  # noqa: ANN001
+    s, t, r, v = mc.scalar("s"), mc.scalar("t"), mc.matrix("r", 1, n), mc.vector("v", n)
+    e = make(s, t, r, v)
+    values = {"s": 0.5, "t": 2.0, "r": np.array([[1.0, 2.0]]), "v": np.array([1.0, 3.0])}
+    got = compile_(e)(**{x.name: values[x.name] for x in e.free_symbols})
+    ref = evaluate(e, {k: np.atleast_2d(x) if k != "v" else x[:, None]
+                       for k, x in values.items()})
+    assert np.ndim(got) == (0 if e.shape == (1, 1) else 1)
+    np.testing.assert_allclose(np.reshape(got, ref.shape), ref)
+
+
 # ----------------------------------------------------------------------------------------
 # 4. parse.py: unparse wrote the 1×1 constants as vector(1), vector(0), eye, which read back
 #    as a vector or an n×n matrix (fixed in 84fb13e)

@@ -33,8 +33,13 @@ from .lower import Lowerer, Val, densify, full, lower, lower_node, transpose
 
 @lower_node.register
 def _diag_part(e: DiagPart, lo: Lowerer) -> Val:
-    """diag(AB)ᵢ = Σⱼ Aᵢⱼ Bⱼᵢ without forming AB; diag(Diag(v)) = v; diag(cI) = c 1."""
+    """diag(AB)ᵢ = Σⱼ Aᵢⱼ Bⱼᵢ without forming AB; diag(Diag(v)) = v; diag(cI) = c 1;
+    diag(x) = x for a 1×1 x."""
     x = e.x
+    if e.shape[0] == 1:
+        # A 1×1 value is a scalar (see lower.lower), not a 2-D array: the einsum below
+        # would get no subscripts for it (diag(s t)), or return a 1×1 array (diag(r v)).
+        return lower(x, lo)
     if isinstance(x, MatMul) and not lo.reuse(x):
         a = densify(lo, lower(x.factors[0], lo))
         b = densify(lo, chain(lo, [lower(f, lo) for f in x.factors[1:]]))

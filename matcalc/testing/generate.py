@@ -238,8 +238,10 @@ class ExprGen:
         options = ["leaf", "add", "scale", "matmul", "transpose", "apply", "power", "let",
                    "kron"]
         if scalar:
+            # diag and Diag of a 1×1 are 1×1 too: the corner where the compiler's
+            # diag-of-a-product einsum once met a scalar (issue 13)
             options += ["trace", "sum", "norm", "frob", "det", "logdet", "inverse",
-                        "scalar_kron", "add"]
+                        "scalar_kron", "add", "diag", "diagpart"]
         else:
             options += ["scalarmul", "hadamard", "unvec"]
         if square and not scalar:
@@ -306,13 +308,22 @@ class ExprGen:
 
     def _kron(self, shape: Shape, depth: int) -> Expr:
         r, c = shape
-        # Shapes multiply, so r×c arises as (r×1)⊗(1×c) or with a 1×1 factor.
-        how = self.src.choice(["outer", "left", "right"])
+        # Shapes multiply, so r×c arises as (r×1)⊗(1×c), (1×c)⊗(r×1) or with a 1×1
+        # factor; the 1×1 factor is often a product through a size-1 or a proper dim
+        # (uᵀv), the case a lowering may take for an array rather than a scalar.
+        how = self.src.choice(["outer", "outer_t", "left", "right"])
         if how == "outer":
             return mcb.kron(self.expr((r, ONE), depth), self.expr((ONE, c), depth))
-        s = self.expr((ONE, ONE), depth)
+        if how == "outer_t":
+            return mcb.kron(self.expr((ONE, c), depth), self.expr((r, ONE), depth))
+        s = self.scalar_product(depth) if self.src.integer(0, 1) else self.expr((ONE, ONE), depth)
         x = self.expr(shape, depth)
         return mcb.kron(s, x) if how == "left" else mcb.kron(x, s)
+
+    def scalar_product(self, depth: int) -> Expr:
+        """A 1×1 product ``a b`` through any inner dim (1 included): uᵀv, s t, r v."""
+        k = self.any_dim()
+        return self.expr((ONE, k), depth) @ self.expr((k, ONE), depth)
 
     def _scalar_kron(self, shape: Shape, depth: int) -> Expr:
         a, b = self.proper_dim(), self.proper_dim()
@@ -333,10 +344,17 @@ class ExprGen:
         return Unvec(v, r, c)  # no public constructor: the node itself
 
     def _diag(self, shape: Shape, depth: int) -> Expr:
-        return mcb.Diag(self.expr((shape[0], ONE), depth))
+        n = shape[0]
+        v = self.scalar_product(depth) if n == 1 and self.src.integer(0, 1) else \
+            self.expr((n, ONE), depth)
+        return mcb.Diag(v)
 
     def _diagpart(self, shape: Shape, depth: int) -> Expr:
-        return mcb.diag(self.expr((shape[0], shape[0]), depth))
+        n = shape[0]
+        if self.src.integer(0, 1):  # diag(AB), which the compiler lowers without forming AB
+            k = self.any_dim()
+            return mcb.diag(self.expr((n, k), depth) @ self.expr((k, n), depth))
+        return mcb.diag(self.expr((n, n), depth))
 
     def _vec(self, shape: Shape, depth: int) -> Expr:
         n = shape[0]
@@ -419,8 +437,11 @@ def random_case(src: Source, *, scalar: bool = True, depth: int = 3, budget: int
 
 
 def dim_values(case: Case, src: Source, lo: int = 1, hi: int = 3) -> dict[Dim, int]:
-    """Concrete values for the case's dims."""
-    return {d: src.integer(lo, hi) for d in case.dims}
+    """Concrete values for the case's dims; 1 is drawn twice as often as another size,
+    since a dim that is 1 only at run time is where shape logic meets a size-1 array."""
+    sizes = list(range(lo, hi + 1))
+    options = [1, *sizes] if 1 in sizes else sizes
+    return {d: src.choice(options) for d in case.dims}
 
 
 @st.composite
