@@ -25,7 +25,7 @@ import sympy
 
 from ..expr.dims import ONE, Dim
 from ..expr.nodes import Expr, Hadamard, Inverse, MatMul, ScalarMul, Scale
-from .emit import MUL, POSTFIX, Code
+from .emit import MUL, Code
 from .lower import Lowerer, Val, densify, full, hadamard_vals, lower, lower_node, transpose
 
 __all__ = ["chain"]
@@ -259,12 +259,7 @@ def _kron_atom(a: Val, b: Val) -> Atom:
 
 
 def _reshape(lo: Lowerer, x: Code, *dims: Dim | str) -> Code:
-    # the sizes are written into the call: a shared shape tuple would be hoisted to a
-    # variable and leave ``.reshape`` without its parentheses
-    parts: list = [(x, POSTFIX), ".reshape("]
-    for i, d in enumerate(dims):
-        parts += ([", "] if i else []) + [d if isinstance(d, str) else (lo.dim(d), 0)]
-    return lo.em.op(POSTFIX, *parts, ")")
+    return lo.reshape(x, [d if isinstance(d, str) else lo.dim(d) for d in dims])
 
 
 def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:

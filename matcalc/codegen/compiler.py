@@ -13,6 +13,7 @@ import builtins
 import itertools
 import keyword
 import linecache
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -23,7 +24,8 @@ import sympy
 from ..expr.dims import Dim, check_name, fmt_shape
 from ..expr.functions import FUNCTIONS
 from ..expr.nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, children, walk
-from . import chain, reduce, runtime  # noqa: F401  (chain and reduce register lowerings)
+from . import array_runtime, chain, reduce, runtime  # noqa: F401  (chain and reduce register)
+from .array_api import ArrayAPI
 from .emit import POSTFIX, Code, Emitter
 from .lower import Lowerer, Val, densify, full, impl_key, lower
 
@@ -33,6 +35,8 @@ __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 _HELPERS = ("_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
             "_sigmoid", "_commutation")
 _RESERVED = {"np", *_HELPERS}
+
+BACKENDS = ("numpy", "array_api")
 
 _CACHE: OrderedDict[tuple, Callable[..., Any]] = OrderedDict()
 _CACHE_SIZE = 256
@@ -65,8 +69,9 @@ def compile(  # noqa: A001 - the API's name
     exprs: Expr | Sequence[Expr],
     args: Sequence[Symbol] | None = None,
     functions: dict[str, Callable[..., Any]] | None = None,
+    backend: str = "numpy",
 ) -> Callable[..., Any]:
-    """Compile expressions to a fast NumPy function.
+    """Compile expressions to a fast NumPy function (or array-API code for any library).
 
     Parameters
     ----------
@@ -80,6 +85,12 @@ def compile(  # noqa: A001 - the API's name
     functions : dict, optional
         Implementations of generic elementwise functions declared with
         ``mc.elementwise``: ``{"sigma": f, "sigma'": fprime}``.
+    backend : {"numpy", "array_api"}
+        ``"numpy"`` (default): plain NumPy. ``"array_api"``: code that takes its namespace
+        from the data arguments (``array_api_compat.array_namespace``) and uses only the
+        array API standard, so it runs unchanged on NumPy, Dask (lazy in, lazy out), PyTorch,
+        CuPy and JAX arrays; NumPy arrays and numbers beside them are converted to that
+        library. Needs the ``array`` extra (``array-api-compat``).
 
     Returns
     -------
@@ -100,14 +111,17 @@ def compile(  # noqa: A001 - the API's name
     for e in outs:
         if not isinstance(e, Expr):
             raise TypeError(f"mc.compile expects matcalc expressions, got {type(e).__name__}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, "
+                         f"got {backend!r}")
     fns = dict(functions or {})
     key = (tuple(outs), single, None if args is None else tuple(args),
-           tuple(sorted((k, id(v)) for k, v in fns.items())))
+           tuple(sorted((k, id(v)) for k, v in fns.items())), backend)
     hit = _CACHE.get(key)
     if hit is not None:
         _CACHE.move_to_end(key)
         return hit
-    fn = _build(outs, single, args, fns)
+    fn = _build(outs, single, args, fns, ArrayAPI() if backend == "array_api" else None)
     _CACHE[key] = fn
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -164,7 +178,8 @@ def _arg_kind(s: Symbol) -> str:
 
 
 def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
-           fns: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
+           fns: dict[str, Callable[..., Any]], backend: ArrayAPI | None) -> Callable[..., Any]:
+    reserved = _RESERVED | (backend.reserved if backend is not None else set())
     free = _free_symbols_in_order(outs)
     if args is None:
         params = free
@@ -185,11 +200,11 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
                 f"two different symbols are named {s.name!r} ({fmt_shape(other.shape)} and "
                 f"{fmt_shape(s.shape)}); compiled functions take arguments by name"
             )
-        if s.name in _RESERVED:
+        if s.name in reserved:
             raise ValueError(f"symbol name {s.name!r} is reserved in compiled code; rename it")
     params = list(names.values())
 
-    em = Emitter(set(names) | _RESERVED)
+    em = Emitter(set(names) | reserved)
     dim_syms = sorted({x for s in params for d in s.shape for x in d.symbols}, key=str)
     dim_names = {d: em.fresh(str(d)) for d in dim_syms}
     unknown = _dims_used(outs) - set(dim_syms)
@@ -200,7 +215,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
         )
 
     impls: dict[str, str] = {}
-    namespace: dict[str, Any] = {"np": np}
+    namespace: dict[str, Any] = {"np": np} if backend is None else {}
     for e in outs:
         for node in walk(e):
             if isinstance(node, Apply) and (node.fn not in FUNCTIONS or node.order):
@@ -221,7 +236,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
                 impls[k] = var
                 namespace[var] = fns[k]
 
-    lo = Lowerer(em, dim_names, impls, {s: s.name for s in params})
+    lo = Lowerer(em, dim_names, impls, {s: s.name for s in params}, backend)
     lo.shared = _shared(outs)
     out_codes = [_output(lo, lower(e, lo)) for e in outs]
     for c in out_codes:
@@ -233,7 +248,10 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
     for e in outs:
         lines.append(f"    # {_one_line(str(e))}  :  {fmt_shape(e.shape)}")
     prologue = _prologue(params, dim_names)
-    if lo.needs_dtype:
+    if backend is not None:  # its own coercion: the namespace first, then the arguments
+        prologue = backend.prologue(lo, params, {s: _arg_kind(s) for s in params},
+                                    _square_dims(outs)) + prologue[len(params):]
+    elif lo.needs_dtype:
         arrays = ", ".join([*names, "1.0"])
         prologue.append(f"{lo.dtype_name} = np.result_type({arrays})")
     lines += ["    " + ln for ln in prologue + body]
@@ -241,10 +259,19 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
     ret = ret or "()"
     lines.append(f"    return {ret}")
 
-    used = sorted(h for h in _HELPERS if any(h in ln for ln in lines))
-    header = ["import numpy as np"]
-    if used:
-        header.append(f"from matcalc.codegen.runtime import {', '.join(used)}")
+    if backend is not None:
+        header = backend.header(lines)
+        used: list[str] = []
+        for h in backend.helpers:
+            if any(h + "(" in ln for ln in lines):
+                namespace[h] = getattr(array_runtime, h)
+        if any("math." in ln for ln in lines):
+            namespace["math"] = math
+    else:
+        used = sorted(h for h in _HELPERS if any(h in ln for ln in lines))
+        header = ["import numpy as np"]
+        if used:
+            header.append(f"from matcalc.codegen.runtime import {', '.join(used)}")
     if impls:
         header.append("# " + ", ".join(f"{v} = functions[{k!r}]" for k, v in impls.items()))
     source = "\n".join(header) + "\n\n\n" + "\n".join(lines) + "\n"
@@ -284,6 +311,8 @@ def _output(lo: Lowerer, v: Val) -> Code:
     """An output in the API's form: scalars as scalars, vectors 1-D, never an input alias."""
     v = densify(lo, v)
     if v.rows == 1 and v.cols == 1:
+        if lo.backend is not None:
+            return lo.backend.scalar_output(lo, v.code)
         if v.code.fixed:  # a constant or a scalar argument: a NumPy scalar of the result type
             return lo.em.op(POSTFIX, lo.dtype().name + ".type(", (v.code, 0), ")")
         return v.code
@@ -332,6 +361,13 @@ def _prologue(params: list[Symbol], dim_names: dict[sympy.Symbol, str]) -> list[
             f"_mismatch({s.name!r}, {ax}, {str(d)!r}, {s.name}.shape[{ax}], {want}, {src!r})"
         )
     return lines
+
+
+def _square_dims(outs: Iterable[Expr]) -> set[Dim]:
+    """Dims that some n×n value in the computation has (an argument split along one of them
+    would have that value split along both axes)."""
+    return {node.shape[0] for e in outs for node in walk(e)
+            if node.shape[0] == node.shape[1] and node.shape[0] != 1}
 
 
 def _dim_text(expr: sympy.Expr, dim_names: dict[sympy.Symbol, str]) -> str:

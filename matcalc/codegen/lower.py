@@ -82,8 +82,12 @@ class Lowerer:
     """Lowering state shared by every output of one compilation (so work is shared)."""
 
     def __init__(self, em: Emitter, dim_names: dict[sympy.Symbol, str],
-                 functions: dict[str, str], arg_names: dict[Symbol, str]) -> None:
+                 functions: dict[str, str], arg_names: dict[Symbol, str],
+                 backend: Any = None) -> None:
         self.em = em
+        # None: NumPy. Otherwise an object whose call/method/reshape/astype/apply rewrite the
+        # NumPy-level calls the rules ask for (matcalc.codegen.array_api.ArrayAPI)
+        self.backend = backend
         self.dim_names = dim_names
         self.functions = functions  # implementation key → variable holding it
         self.arg_names = arg_names
@@ -96,7 +100,10 @@ class Lowerer:
     # --- small builders -------------------------------------------------------------
     def num(self, value: Any) -> Code:
         """A constant (possibly involving dims, ``2/n``) as Python source."""
-        return self.em.atom(*constant_source(sympy.sympify(value), self.dim_names))
+        text, prec = constant_source(sympy.sympify(value), self.dim_names)
+        if self.backend is not None:
+            text = self.backend.constant(text)
+        return self.em.atom(text, prec)
 
     def reuse(self, e: Expr) -> bool:
         """Whether ``e`` is (or will be) computed anyway, so rules should use its value
@@ -115,6 +122,8 @@ class Lowerer:
         return name
 
     def call(self, fn: str, *args: Code | str, prec: int = POSTFIX) -> Code:
+        if self.backend is not None:
+            return self.backend.call(self, fn, args)
         parts: list = [f"{fn}("]
         for i, a in enumerate(args):
             if i:
@@ -124,7 +133,30 @@ class Lowerer:
         return self.em.op(prec, *parts)
 
     def method(self, x: Code, text: str) -> Code:
+        if self.backend is not None:
+            return self.backend.method(self, x, text)
         return self.em.op(POSTFIX, (x, POSTFIX), text)
+
+    def reshape(self, x: Code, dims: list[Code | str], order: str = "C",
+                shape: Code | None = None) -> Code:
+        """``x.reshape(d₁, d₂, ...)``, or ``x.reshape(shape)`` for a shape tuple's code;
+        ``order="F"`` for the column-major (vec) layout."""
+        if self.backend is not None:
+            return self.backend.reshape(self, x, dims, order)
+        parts: list = [(x, POSTFIX), ".reshape("]
+        if shape is not None:
+            parts.append((shape, 0))
+        # the sizes are written into the call: a shared shape tuple would be hoisted to a
+        # variable and leave ``.reshape`` without its parentheses
+        for i, d in enumerate(dims if shape is None else []):
+            parts += ([", "] if i else []) + [d if isinstance(d, str) else (d, 0)]
+        return self.em.op(POSTFIX, *parts, ', order="F")' if order == "F" else ")")
+
+    def astype(self, x: Code, dtype: Code) -> Code:
+        """``x`` converted to ``dtype`` (a code that evaluates to a dtype)."""
+        if self.backend is not None:
+            return self.backend.astype(self, x, dtype)
+        return self.em.op(POSTFIX, (x, POSTFIX), ".astype(", (dtype, POSTFIX), ")")
 
     def binop(self, op: str, prec: int, *xs: Code) -> Code:
         parts: list = [(xs[0], prec)]
@@ -434,7 +466,9 @@ def _apply(e: Apply, lo: Lowerer) -> Val:
         # a comparison and a cast run ~20x faster than np.heaviside; step(NaN) is then 0,
         # and NaN still propagates through the products the step multiplies
         cmp = lo.em.op(ADD, (v.code, ADD + 1), " > 0")
-        code = lo.em.op(POSTFIX, (cmp, POSTFIX), ".astype(", (v.code, POSTFIX), ".dtype)")
+        code = lo.astype(cmp, lo.em.op(POSTFIX, (v.code, POSTFIX), ".dtype"))
+    elif spec is not None and e.order == 0 and lo.backend is not None:
+        code = lo.backend.apply(lo, spec, v.code)
     elif spec is not None and e.order == 0:
         head, _, tail = spec.numpy.partition("{0}")
         if head.startswith("_"):
@@ -466,7 +500,7 @@ def _vec(e: Vec, lo: Lowerer) -> Val:
     if v.br and v.bc:
         return replace(v, rows=e.shape[0], cols=e.shape[1])
     x = full(lo, v)
-    code = lo.method(x, '.reshape(-1, 1, order="F")')
+    code = lo.reshape(x, ["-1", "1"], order="F")
     code.vec_of = (x, *e.x.shape)
     return lo.dense(code, *e.shape)
 
@@ -477,8 +511,9 @@ def _unvec(e: Unvec, lo: Lowerer) -> Val:
     v = densify(lo, lower(e.v, lo))
     if v.br and v.bc:
         return replace(v, rows=e.shape[0], cols=e.shape[1])
-    shape = lo.em.op(ATOM, "(", (lo.dim(e.rows), 0), ", ", (lo.dim(e.cols), 0), ")")
-    code = lo.em.op(POSTFIX, (full(lo, v), POSTFIX), ".reshape(", (shape, 0), ', order="F")')
+    dims = [lo.dim(e.rows), lo.dim(e.cols)]
+    shape = lo.em.op(ATOM, "(", (dims[0], 0), ", ", (dims[1], 0), ")")
+    code = lo.reshape(full(lo, v), dims, order="F", shape=shape)
     return lo.dense(code, *e.shape)
 
 
