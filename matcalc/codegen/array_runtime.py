@@ -278,7 +278,9 @@ def _diagflat(xp: Any, v: Any) -> Any:
 
 
 def _kron(xp: Any, a: Any, b: Any) -> Any:
-    """a ⊗ b: (a ⊗ b)[i·r + k, j·s + l] = a[i, j] b[k, l]."""
+    """a ⊗ b: (a ⊗ b)[i·r + k, j·s + l] = a[i, j] b[k, l]; a scalar factor scales."""
+    if isinstance(a, (int, float)) or a.ndim < 2 or isinstance(b, (int, float)) or b.ndim < 2:
+        return a * b
     a4 = xp.expand_dims(xp.expand_dims(a, axis=1), axis=3)
     b4 = xp.expand_dims(xp.expand_dims(b, axis=0), axis=2)
     return xp.reshape(a4 * b4, (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1]))
