@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable
 
 import sympy
 
@@ -62,39 +61,12 @@ from ..expr.ops import (
     vec,
 )
 
+# The compact-form rules (phase 1) register themselves in the shared table on import.
+from . import rules_cancel  # noqa: F401
+from .rulebook import RULES, ckey, rule
+from .rulebook import split as _split
+
 __all__ = ["simplify", "Simplifier", "RULES", "ckey"]
-
-Rule = Callable[[Expr], "Expr | None"]
-RULES: dict[type, list[tuple[str, Rule]]] = {}
-
-
-def rule(*types: type, name: str) -> Callable[[Rule], Rule]:
-    """Register a rewrite for node ``types`` under a human-readable ``name``."""
-
-    def register(fn: Rule) -> Rule:
-        for t in types:
-            RULES.setdefault(t, []).append((name, fn))
-        return fn
-
-    return register
-
-
-def ckey(e: Expr) -> object:
-    """A key equal for expressions equal up to the order of ⊙ factors and + terms."""
-    if isinstance(e, Hadamard):
-        return ("⊙", frozenset(Counter(ckey(f) for f in e.factors).items()))
-    if isinstance(e, Add):
-        return ("+", frozenset(Counter(ckey(t) for t in e.terms).items()))
-    return e
-
-
-def _split(e: Expr) -> tuple[sympy.Expr, Expr]:
-    """(c, X) with e = c X."""
-    if isinstance(e, Scale):
-        return e.coef, e.x
-    if isinstance(e, Number):
-        return e.value, number(1)
-    return sympy.Integer(1), e
 
 
 class Simplifier:
@@ -107,6 +79,9 @@ class Simplifier:
         # equality behind every memo lookup stops at the first level (``is``) instead of
         # walking deep trees again, which made nested expressions quadratic in depth.
         self._canon: dict[Expr, Expr] = {}
+        # How often each named rule fired: what a derivation can cite, and what the rule
+        # tests check (that the example meant for a rule exercises it).
+        self.used: Counter[str] = Counter()
 
     def __call__(self, e: Expr) -> Expr:
         hit = self._memo.get(e)
@@ -129,6 +104,7 @@ class Simplifier:
                 new = fn(cur)
                 if new is not None and new != cur:
                     assert new.shape == cur.shape, f"rule {name!r} changed the shape"
+                    self.used[name] += 1
                     out = self(new)
                     break
         finally:

@@ -1,0 +1,76 @@
+"""The table of named simplification rules, shared by the simplifier and the rule modules.
+
+:mod:`simplifier` holds the engine and the canonicalizing rules (phase 0); the
+``rules_*`` modules hold the rules that reach textbook forms (phase 1), registered here so
+that the modules need not import one another. Within a node type the rules are tried in
+phase order, then in the order they were registered, and the first that applies wins.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from functools import lru_cache
+
+import sympy
+
+from ..expr.nodes import Add, Expr, Hadamard, Number, Scale, children
+from ..expr.ops import number
+
+__all__ = ["Rule", "RULES", "rule", "rule_names", "ckey", "split", "size"]
+
+Rule = Callable[[Expr], "Expr | None"]
+RULES: dict[type, list[tuple[str, Rule]]] = {}
+_PHASE: dict[tuple[type, str], int] = {}
+
+
+def rule(*types: type, name: str, phase: int = 0) -> Callable[[Rule], Rule]:
+    """Register a rewrite for node ``types`` under a human-readable ``name``.
+
+    ``phase`` 0 is canonicalization (constants, zeros, flattening); phase 1 rules see
+    canonical children and reach the compact textbook forms.
+    """
+
+    def register(fn: Rule) -> Rule:
+        for t in types:
+            table = RULES.setdefault(t, [])
+            at = len(table)
+            while at and _PHASE.get((t, table[at - 1][0]), 0) > phase:
+                at -= 1
+            table.insert(at, (name, fn))
+            _PHASE[(t, name)] = phase
+        return fn
+
+    return register
+
+
+def rule_names(phase: int) -> set[str]:
+    """The names of the rules registered in ``phase``."""
+    return {name for (_, name), ph in _PHASE.items() if ph == phase}
+
+
+def ckey(e: Expr) -> object:
+    """A key equal for expressions equal up to the order of ⊙ factors and + terms."""
+    if isinstance(e, Hadamard):
+        return ("⊙", frozenset(Counter(ckey(f) for f in e.factors).items()))
+    if isinstance(e, Add):
+        return ("+", frozenset(Counter(ckey(t) for t in e.terms).items()))
+    return e
+
+
+def split(e: Expr) -> tuple[sympy.Expr, Expr]:
+    """(c, X) with e = c X."""
+    if isinstance(e, Scale):
+        return e.coef, e.x
+    if isinstance(e, Number):
+        return e.value, number(1)
+    return sympy.Integer(1), e
+
+
+@lru_cache(maxsize=1 << 16)
+def size(e: Expr) -> int:
+    """The number of nodes of ``e`` as a tree (shared subtrees counted each time they print).
+
+    The measure by which a compact-form rule decides that its rewrite reads shorter.
+    """
+    return 1 + sum(size(c) for c in children(e))

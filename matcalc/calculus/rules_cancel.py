@@ -1,0 +1,157 @@
+"""Compact forms, elementwise: cancellations, the sigmoid, logarithms of products and powers.
+
+Each rule is phase 1 (it sees canonical children) and carries the identity it implements
+in its name, so a derivation can cite it. A rule that trades one form for another only
+does so when the result is smaller (:func:`~matcalc.calculus.rulebook.size`), so no two
+rules can undo each other. References: the logistic-regression gradient is PRML (4.91);
+σ′ = σ(1 − σ) is PRML (4.88).
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+import sympy
+
+from ..expr.nodes import Add, Apply, Expr, Hadamard, Ones, Power, ScalarMul, Scale
+from ..expr.ops import add, had, scale, smul
+from .rulebook import ckey, rule, size, split
+
+__all__: list[str] = []
+
+# Distributing ⊙ over sums multiplies terms: past this many, the search is not worth it.
+_MAX_EXPANDED = 16
+
+
+def _neg(x: Expr) -> Expr:
+    return scale(-1, x)
+
+
+def _is_fn(e: Expr, fn: str) -> bool:
+    return isinstance(e, Apply) and e.fn == fn and e.order == 0
+
+
+# ----------------------------------------------------------------------------------------
+# ⊙ over sums: the binary cross-entropy cancellation
+# ----------------------------------------------------------------------------------------
+
+
+def _expand(t: Expr) -> list[tuple[sympy.Expr, Expr]] | None:
+    """The terms (c, core) of ``t`` with ⊙ distributed over its sum factors."""
+    c, core = split(t)
+    if not isinstance(core, Hadamard) or not any(isinstance(f, Add) for f in core.factors):
+        return [(c, core)]
+    choices = [f.terms if isinstance(f, Add) else (f,) for f in core.factors]
+    count = 1
+    for ch in choices:
+        count *= len(ch)
+    if count > _MAX_EXPANDED:
+        return None
+    out = []
+    for pick in product(*choices):
+        k, x = split(had(*pick))
+        out.append((c * k, x))
+    return out
+
+
+@rule(Add, name="⊙ distributed where terms cancel: σ ⊙ (1 - y) - (1 - σ) ⊙ y = σ - y",
+      phase=1)
+def _(e: Add) -> Expr | None:
+    """a ⊙ (b + c) = a ⊙ b + a ⊙ c, taken only when like terms then cancel or merge and the
+    sum gets smaller (the binary cross-entropy gradient σ(z) - y, PRML (4.91))."""
+    if not any(isinstance(split(t)[1], Hadamard) for t in e.terms):
+        return None
+    expanded: list[tuple[sympy.Expr, Expr]] = []
+    for t in e.terms:
+        part = _expand(t)
+        if part is None:
+            return None
+        expanded.extend(part)
+    if len(expanded) == len(e.terms):
+        return None
+    groups: dict[object, list] = {}
+    for c, core in expanded:
+        k = ckey(core)
+        if k in groups:
+            groups[k][0] += c
+        else:
+            groups[k] = [c, core]
+    if len(groups) == len(expanded):
+        return None  # nothing cancels or merges: distributing only lengthens
+    out = add(*(scale(c, core) for c, core in groups.values() if c != 0), like=e)
+    return out if size(out) < size(e) else None
+
+
+# ----------------------------------------------------------------------------------------
+# The sigmoid σ(v) = 1 / (1 + e⁻ᵛ)
+# ----------------------------------------------------------------------------------------
+
+
+def _exp_arg_of_one_plus_exp(x: Expr) -> Expr | None:
+    """v for ``x = 1 + exp(v)`` (terms in either order)."""
+    if isinstance(x, Add) and len(x.terms) == 2:
+        a, b = x.terms
+        for one, ex in ((a, b), (b, a)):
+            if isinstance(one, Ones) and _is_fn(ex, "exp"):
+                return ex.x  # type: ignore[attr-defined]
+    return None
+
+
+@rule(Power, name="1 ⊘ (1 + exp(-v)) = sigmoid(v)", phase=1)
+def _(e: Power) -> Expr | None:
+    """(1 + e⁻ᵛ)⁻¹ = σ(v), so (1 + eᵛ)⁻¹ = σ(−v) (the logistic function, PRML (4.59))."""
+    if e.k != -1:
+        return None
+    v = _exp_arg_of_one_plus_exp(e.x)
+    return None if v is None else Apply("sigmoid", _neg(v))
+
+
+@rule(Hadamard, name="sigmoid(-v) ⊙ exp(v) = sigmoid(v)", phase=1)
+def _(e: Hadamard) -> Expr | None:
+    """σ(−v) eᵛ = eᵛ / (1 + eᵛ) = σ(v): the logistic loss's gradient reads with σ."""
+    fs = list(e.factors)
+    for i, s in enumerate(fs):
+        if not _is_fn(s, "sigmoid"):
+            continue
+        for j, x in enumerate(fs):
+            if _is_fn(x, "exp") and ckey(x.x) == ckey(_neg(s.x)):  # type: ignore[attr-defined]
+                rest = [f for k, f in enumerate(fs) if k not in (i, j)]
+                return had(Apply("sigmoid", x.x), *rest)  # type: ignore[attr-defined]
+    return None
+
+
+# ----------------------------------------------------------------------------------------
+# Logarithms and powers of scalar multiples
+# ----------------------------------------------------------------------------------------
+
+
+@rule(Apply, name="log(exp(z)) = z", phase=1)
+def _(e: Apply) -> Expr | None:
+    return e.x.x if e.fn == "log" and e.order == 0 and _is_fn(e.x, "exp") else None  # type: ignore[attr-defined]
+
+
+@rule(Apply, name="log(s x) = log(x) + log(s) 1, log(x.^k) = k log(x)", phase=1)
+def _(e: Apply) -> Expr | None:
+    """log(a / b) = log a − log b for a scalar b (softmax: log(eᶻ / Σ eᶻ) = z − log Σ eᶻ).
+
+    ``log(x.^k) = k log(x)`` only for odd integer k, where x.^k and x have one sign.
+    """
+    if e.fn != "log" or e.order != 0:
+        return None
+    x = e.x
+    if isinstance(x, ScalarMul):
+        return add(Apply("log", x.x), smul(Apply("log", x.s), Ones(*e.shape)))
+    if isinstance(x, Power) and x.k.is_integer and x.k.is_odd:
+        return scale(x.k, Apply("log", x.x))
+    return None
+
+
+@rule(Power, name="(s x).^k = s^k x.^k", phase=1)
+def _(e: Power) -> Expr | None:
+    """An elementwise integer power of a scalar multiple: the scalar comes out."""
+    if isinstance(e.x, ScalarMul) and e.k.is_integer:
+        return smul(Power(e.x.s, e.k), Power(e.x.x, e.k))
+    return None
+
+
+_ = Scale  # re-exported node types stay importable for the rule tests

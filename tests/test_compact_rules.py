@@ -1,0 +1,63 @@
+"""The compact-form rules (issue 9, item 3): each one fires on its example, gives the form a
+careful person writes, and keeps the value (reference interpreter at random points).
+
+Every phase-1 rule (the ``rules_*`` modules) must have an example here, so a new rule cannot
+land untested.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matcalc as mc
+from matcalc.calculus import rulebook
+from matcalc.calculus.simplifier import Simplifier
+from matcalc.check.numeric import evaluate
+
+m, n = mc.dims("m n")
+x, y, u = mc.vector("x", n), mc.vector("y", n), mc.vector("u", n)
+X, A, B = mc.matrix("X", n, n), mc.matrix("A", n, n), mc.matrix("B", n, n)
+M = mc.matrix("M", m, n)
+s = mc.scalar("s")
+
+# rule name → (expression, its simplified form printed, positive inputs?)
+EXAMPLES: dict[str, tuple[object, str, bool]] = {
+    "⊙ distributed where terms cancel: σ ⊙ (1 - y) - (1 - σ) ⊙ y = σ - y": (
+        lambda: mc.parse("sigmoid(x).*(1 - y) - (1 - sigmoid(x)).*y", x=x, y=y),
+        "sigmoid(x) - y", False),
+    "1 ⊘ (1 + exp(-v)) = sigmoid(v)": (
+        lambda: mc.parse("1./(1 + exp(-x))", x=x), "sigmoid(x)", False),
+    "sigmoid(-v) ⊙ exp(v) = sigmoid(v)": (
+        lambda: mc.parse("exp(x)./(1 + exp(x))", x=x), "sigmoid(x)", False),
+    "log(exp(z)) = z": (lambda: mc.log(mc.exp(M @ x)), "M x", False),
+    "log(s x) = log(x) + log(s) 1, log(x.^k) = k log(x)": (
+        lambda: mc.log(x / mc.sum(x)), "log(x) - 1 log(sum(x))", True),
+    "(s x).^k = s^k x.^k": (lambda: (s * x) ** -1 * u, "(x.^(-1) ⊙ u) / s", True),
+}
+
+
+def test_every_compact_rule_has_an_example() -> None:
+    missing = rulebook.rule_names(phase=1) - set(EXAMPLES)
+    assert not missing, f"phase-1 rules without an example in EXAMPLES: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_rule_fires_and_keeps_the_value(name: str) -> None:
+    build, want, positive = EXAMPLES[name]
+    e = build()  # type: ignore[operator]
+    simp = Simplifier()
+    out = simp(e)
+    assert name in simp.used, f"{name!r} did not fire on {e}; fired: {dict(simp.used)}"
+    assert out.shape == e.shape
+    assert str(out) == want
+    rng = np.random.default_rng(0)
+    for size in (2, 3):
+        values = {}
+        for sym in e.free_symbols:
+            r = size if sym.shape[0] != 1 else 1
+            c = size if sym.shape[1] != 1 else 1
+            v = rng.standard_normal((r, c))
+            values[sym.name] = np.abs(v) + 0.5 if positive else v
+        np.testing.assert_allclose(evaluate(out, values, {m: size, n: size}),
+                                   evaluate(e, values, {m: size, n: size}), rtol=1e-10)
