@@ -55,7 +55,7 @@ from ..expr.nodes import (
     Zero,
     is_scalar_shape,
 )
-from .text import PREC, coef_is_negative, join_terms
+from .text import PREC, coef_is_negative, join_terms, scalar_fraction
 
 __all__ = ["latex", "latex_name", "latex_dim", "latex_document"]
 
@@ -350,6 +350,11 @@ def _(e: ScalarMul) -> tuple[str, int]:
     if isinstance(s, Power) and coef_is_negative(s.k):
         denom = s.x if s.k == -1 else Power(s.x, -s.k)
         return rf"\frac{{{latex(e.x)}}}{{{latex(denom)}}}", PREC["product"]
+    split = scalar_fraction(s)
+    if split is not None:  # (a b⁻¹) X as \frac{a X}{b}
+        num, den = split
+        top = _juxtapose(_paren(num, PREC["product"], strict=True), _paren(e.x, PREC["product"]))
+        return rf"\frac{{{top}}}{{{latex(den)}}}", PREC["product"]
     if isinstance(e.x, Ones) and e.x.cols == 1:  # a column of s: 1 s, as in z = Xw + 1b
         return _juxtapose(r"\mathbf{1}", _paren(s, PREC["product"])), PREC["product"]
     # strict: a 1×1 product such as wᵀx gets parentheses, lest (wᵀx) X read as wᵀ(xX)

@@ -195,9 +195,27 @@ def _(e: ScalarMul) -> tuple[str, int]:
     if isinstance(s, Power) and coef_is_negative(s.k):
         denom = s.x if s.k == -1 else Power(s.x, -s.k)
         return f"{_paren(e.x, PREC['product'])} / {_paren(denom, PREC['postfix'])}", PREC["scale"]
+    split = scalar_fraction(s)
+    if split is not None:  # (a b⁻¹) X reads a X / b, as books write sum(y) p / sum(p)
+        num, den = split
+        return (f"{_paren(num, PREC['product'])} {_paren(e.x, PREC['product'])} / "
+                f"{_paren(den, PREC['postfix'])}"), PREC["scale"]
     if isinstance(e.x, Ones) and e.x.cols == 1:  # a column of s: written 1 s, as in z = Xw + 1b
         return f"1 {_paren(s, PREC['product'])}", PREC["product"]
     return f"{_paren(s, PREC['product'])} {_paren(e.x, PREC['product'])}", PREC["product"]
+
+
+def scalar_fraction(s: Expr) -> tuple[Expr, Expr] | None:
+    """(numerator, denominator) of a product of scalars with reciprocal factors, or None."""
+    if not (isinstance(s, Hadamard) and is_scalar_shape(s.shape)):
+        return None
+    num = [f for f in s.factors if not (isinstance(f, Power) and coef_is_negative(f.k))]
+    den = [(f.x if f.k == -1 else Power(f.x, -f.k)) for f in s.factors
+           if isinstance(f, Power) and coef_is_negative(f.k)]
+    if not num or not den:
+        return None
+    return (num[0] if len(num) == 1 else Hadamard(tuple(num)),
+            den[0] if len(den) == 1 else Hadamard(tuple(den)))
 
 
 @_print.register
