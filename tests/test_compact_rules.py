@@ -34,6 +34,21 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
     "log(s x) = log(x) + log(s) 1, log(x.^k) = k log(x)": (
         lambda: mc.log(x / mc.sum(x)), "log(x) - 1 log(sum(x))", True),
     "(s x).^k = s^k x.^k": (lambda: (s * x) ** -1 * u, "(x.^(-1) ⊙ u) / s", True),
+    "a ⊙ (a.^(-1) ⊙ b + c) = b + a ⊙ c": (
+        lambda: mc.exp(x) * (y / mc.exp(x) + s * mc.ones(n)), "y + s exp(x)", False),
+    "(a ⊙ b)ᵀ a.^(-1) = sum(b)": (
+        lambda: (mc.exp(x) * y).T @ mc.exp(x) ** -1, "sum(y)", False),
+    "1×1 sub-products of a chain are scalars: A (uᵀ v) B = (uᵀ v) A B": (
+        lambda: mc.ones(n) @ (x.T @ y), "1 xᵀ y", False),
+    "a sum leads with a positive term: -y + exp(X w) = exp(X w) - y": (
+        lambda: -y + mc.exp(x), "exp(x) - y", False),
+    "a negated sum turned around: -c A (y - X w) = c A (X w - y)": (
+        lambda: -(M @ (x - u)) / n,
+        "1/n M (u - x)", False),
+    "common factor taken out through scalars: A y + s A z = A (y + s z)": (
+        lambda: M @ x + s * (M @ u), "M (x + s u)", False),
+    "transpose taken out of a sum: Bᵀ Xᵀ + Xᵀ Bᵀ = (X B + B X)ᵀ": (
+        lambda: B.T @ X.T + X.T @ B.T, "(X B + B X)ᵀ", False),
 }
 
 

@@ -67,7 +67,8 @@ def test_seed002_linear_regression_has_the_minus_sign():
     n, p, X, w, y, mse = _seed002()
     g = mc.grad(mse, w)
     # The accepted answer wrote (1/n)Xᵀ(y − Xw): the sign of the gradient is reversed.
-    assert str(g) == "-1/n Xᵀ (y - X w)"
+    # matcalc prints the textbook form, the residual Xw − y leading with its positive term.
+    assert str(g) == "1/n Xᵀ (X w - y)"
     assert mc.check_grad(mse, w, {n: 3, p: 2})
     assert fd_grad_check(mse, w, g, dims={n: 9, p: 4})
 
@@ -78,7 +79,7 @@ def test_seed002_multivariate():
     W, Y = mc.matrix("W", p, k), mc.matrix("Y", n, k)
     mse = mc.trace((Y - X @ W).T @ (Y - X @ W)) / (2 * n)
     g = mc.grad(mse, W)
-    assert str(g) == "-1/n Xᵀ (Y - X W)"
+    assert str(g) == "1/n Xᵀ (X W - Y)"
     assert mc.check_grad(mse, W, {n: 3, p: 2, k: 2})
     assert fd_grad_check(mse, W, g, dims={n: 7, p: 3, k: 2})
 

@@ -13,8 +13,20 @@ from itertools import product
 
 import sympy
 
-from ..expr.nodes import Add, Apply, Expr, Hadamard, Ones, Power, ScalarMul, Scale
-from ..expr.ops import add, had, scale, smul
+from ..expr.nodes import (
+    Add,
+    Apply,
+    Expr,
+    Hadamard,
+    MatMul,
+    Ones,
+    Power,
+    ScalarMul,
+    Sum,
+    Transpose,
+    is_scalar_shape,
+)
+from ..expr.ops import add, had, mm, scale, smul, tp
 from .rulebook import ckey, rule, size, split
 
 __all__: list[str] = []
@@ -154,4 +166,81 @@ def _(e: Power) -> Expr | None:
     return None
 
 
-_ = Scale  # re-exported node types stay importable for the rule tests
+
+# ----------------------------------------------------------------------------------------
+# Cancellation across a product: x.^(-1) ⊙ x = 1 made visible
+# ----------------------------------------------------------------------------------------
+
+
+def _powers(f: Expr) -> list[tuple[object, sympy.Expr]]:
+    """(base key, exponent) of each ⊙ factor of ``f``."""
+    fs = f.factors if isinstance(f, Hadamard) else (f,)
+    return [(ckey(g.x), g.k) if isinstance(g, Power) else (ckey(g), sympy.Integer(1))
+            for g in fs]
+
+
+def _cancels(a: Expr, b: Expr) -> bool:
+    """Some base of ``a`` ⊙ ``b`` has exponents in both that sum to zero."""
+    pa = {}
+    for k, p in _powers(a):
+        pa[k] = pa.get(k, 0) + p
+    pb = {}
+    for k, p in _powers(b):
+        pb[k] = pb.get(k, 0) + p
+    return any(k in pb and pa[k] + pb[k] == 0 for k in pa)
+
+
+def _ones_column(t: Expr) -> bool:
+    core = split(t)[1]
+    if isinstance(core, ScalarMul):
+        core = core.x
+    return isinstance(core, Ones)
+
+
+@rule(Hadamard, name="a ⊙ (a.^(-1) ⊙ b + c) = b + a ⊙ c", phase=1)
+def _(e: Hadamard) -> Expr | None:
+    """⊙ distributed over a sum factor when a term cancels against the other factors
+    (the softmax cross-entropy: eᶻ ⊙ (−e⁻ᶻ ⊙ y + c 1) = c eᶻ − y), and no more terms grow
+    than cancel."""
+    fs = list(e.factors)
+    for i, f in enumerate(fs):
+        if not isinstance(f, Add):
+            continue
+        others = fs[:i] + fs[i + 1:]
+        rest = had(*others)
+        cancel = [_cancels(rest, split(t)[1]) for t in f.terms]
+        grows = sum(1 for t, c in zip(f.terms, cancel) if not c and not _ones_column(t))
+        if any(cancel) and grows <= sum(cancel):
+            return add(*(had(rest, t) for t in f.terms))
+    return None
+
+
+def _row_transposed(r: Expr) -> Expr:
+    """``rᵀ`` with the transpose taken through ⊙ (a row's factors are transposes)."""
+    if isinstance(r, Hadamard):
+        return had(*(_row_transposed(f) for f in r.factors))
+    return r.x if isinstance(r, Transpose) else tp(r)
+
+
+@rule(MatMul, name="(a ⊙ b)ᵀ a.^(-1) = sum(b)", phase=1)
+def _(e: MatMul) -> Expr | None:
+    """uᵀ v = sum(u ⊙ v), taken when u ⊙ v cancels (MC (1.2): 1ᵀ(u ⊙ v) = uᵀ v)."""
+    if len(e.factors) != 2 or not is_scalar_shape(e.shape):
+        return None
+    r, c = e.factors
+    u = _row_transposed(r)
+    return Sum(had(u, c)) if _cancels(u, c) else None
+
+
+@rule(MatMul, name="1×1 sub-products of a chain are scalars: A (uᵀ v) B = (uᵀ v) A B", phase=1)
+def _(e: MatMul) -> Expr | None:
+    fs = list(e.factors)
+    n = len(fs)
+    for i in range(n):
+        if fs[i].shape[0] != 1:
+            continue
+        for j in range(i + 1, n):
+            if fs[j].shape[1] == 1 and (i, j) != (0, n - 1):
+                rest = fs[:i] + fs[j + 1:]
+                return smul(mm(*fs[i:j + 1]), mm(*rest))
+    return None

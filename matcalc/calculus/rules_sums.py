@@ -1,0 +1,138 @@
+"""Compact forms of sums: sign and term order, common factors through scalars, a transpose
+taken out of a sum.
+
+Phase 1 rules (they see canonical children). Each moves toward one normal form and never
+back, so they cannot fight: a sum leads with a positive term; a negative constant in front
+of a product goes into its one sum factor when that turns the sum around to lead positive;
+a transpose leaves a sum only when fewer transposes print (pushing transposes to the leaves,
+phase 0, stops at sums, so the two do not undo each other).
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..expr.nodes import Add, Expr, Inverse, MatMul, ScalarMul, Scale, Transpose, children
+from ..expr.ops import add, mm, scale, smul, tp
+from .rulebook import rule, split
+
+__all__: list[str] = []
+
+
+def _negative(t: Expr) -> bool:
+    c = split(t)[0]
+    return bool(c.could_extract_minus_sign()) if isinstance(c, sympy.Expr) else False
+
+
+@rule(Add, name="a sum leads with a positive term: -y + exp(X w) = exp(X w) - y", phase=1)
+def _(e: Add) -> Expr | None:
+    terms = list(e.terms)
+    if not _negative(terms[0]):
+        return None
+    for i, t in enumerate(terms):
+        if not _negative(t):
+            return add(t, *terms[:i], *terms[i + 1:])
+    return None
+
+
+def _sum_factor(core: Expr) -> tuple[int, Add, bool] | None:
+    """The position of the one sum factor of a product (-1 for a bare sum), the sum, and
+    whether it stands transposed."""
+    if isinstance(core, Add):
+        return -1, core, False
+    if isinstance(core, MatMul):
+        sums = [(i, f.x if isinstance(f, Transpose) else f, isinstance(f, Transpose))
+                for i, f in enumerate(core.factors)
+                if isinstance(f, Add) or (isinstance(f, Transpose) and isinstance(f.x, Add))]
+        if len(sums) == 1:
+            return sums[0]  # type: ignore[return-value]
+    return None
+
+
+@rule(Scale, name="a negated sum turned around: -c A (y - X w) = c A (X w - y)", phase=1)
+def _(e: Scale) -> Expr | None:
+    """−c A (b − a) = c A (a − b), when at most as many terms are positive as negative."""
+    if not e.coef.could_extract_minus_sign():
+        return None
+    found = _sum_factor(e.x)
+    if found is None:
+        return None
+    at, s, transposed = found
+    negative = sum(_negative(t) for t in s.terms)
+    if len(s.terms) - negative > negative:
+        return None
+    flipped = add(*(scale(-1, t) for t in s.terms))
+    if at < 0:
+        return scale(-e.coef, flipped)
+    fs = list(e.x.factors)  # type: ignore[attr-defined]
+    fs[at] = Transpose(flipped) if transposed else flipped
+    return scale(-e.coef, mm(*fs))
+
+
+def _unscaled(t: Expr) -> tuple[sympy.Expr, Expr | None, Expr]:
+    """(c, s, X) with t = c s X for a constant c and a 1×1 s (None when there is none)."""
+    c, core = split(t)
+    if isinstance(core, ScalarMul):
+        return c, core.s, core.x
+    return c, None, core
+
+
+@rule(Add, name="common factor taken out through scalars: A y + s A z = A (y + s z)", phase=1)
+def _(e: Add) -> Expr | None:
+    """The first or last factor common to every term, past constant and 1×1 factors
+    (phase 0 takes it out when no term has a 1×1 factor)."""
+    parts = [_unscaled(t) for t in e.terms]
+    if all(s is None for _, s, _ in parts) or not all(isinstance(x, MatMul) for _, _, x in parts):
+        return None
+    cores: list[MatMul] = [x for _, _, x in parts]  # type: ignore[misc]
+
+    def term(c: sympy.Expr, s: Expr | None, rest: list[Expr]) -> Expr:
+        x = mm(*rest)
+        return scale(c, smul(s, x) if s is not None else x)
+
+    first = cores[0].factors[0]
+    if all(x.factors[0] == first for x in cores):
+        return mm(first, add(*(term(c, s, list(x.factors[1:])) for (c, s, _), x in
+                               zip(parts, cores))))
+    last = cores[0].factors[-1]
+    if all(x.factors[-1] == last for x in cores):
+        return mm(add(*(term(c, s, list(x.factors[:-1])) for (c, s, _), x in
+                        zip(parts, cores))), last)
+    return None
+
+
+def _transposed(t: Expr) -> Expr | None:
+    """tᵀ with the transpose pushed to the leaves, for constant multiples of products of
+    symbols, transposes and inverses (None for anything else)."""
+    match t:
+        case Scale(coef=c, x=x):
+            inner = _transposed(x)
+            return None if inner is None else scale(c, inner)
+        case MatMul(factors=fs):
+            parts = [_transposed(f) for f in reversed(fs)]
+            return None if any(p is None for p in parts) else mm(*parts)  # type: ignore[arg-type]
+        case Transpose(x=x):
+            return x
+        case Inverse(x=Transpose(x=x)):
+            return Inverse(x)
+        case Inverse(x=x):
+            return Inverse(tp(x))
+    return tp(t) if not children(t) else None
+
+
+def _transposes(e: Expr) -> int:
+    """How many transposes print in ``e`` (X⁻ᵀ counts one)."""
+    here = isinstance(e, Transpose) and not isinstance(e.x, Inverse)
+    here = here or (isinstance(e, Inverse) and isinstance(e.x, Transpose))
+    return int(here) + sum(_transposes(c) for c in children(e))
+
+
+@rule(Add, name="transpose taken out of a sum: Bᵀ Xᵀ + Xᵀ Bᵀ = (X B + B X)ᵀ", phase=1)
+def _(e: Add) -> Expr | None:
+    """(A + B)ᵀ = Aᵀ + Bᵀ read right to left (MC (4)), when it prints shorter: it saves
+    more transposes than the two parentheses it costs."""
+    flipped = [_transposed(t) for t in e.terms]
+    if any(f is None for f in flipped):
+        return None
+    out = Transpose(add(*flipped))  # type: ignore[arg-type]
+    return out if _transposes(e) - _transposes(out) > 2 else None
