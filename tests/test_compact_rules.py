@@ -49,6 +49,14 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
         lambda: M @ x + s * (M @ u), "M (x + s u)", False),
     "transpose taken out of a sum: Bᵀ Xᵀ + Xᵀ Bᵀ = (X B + B X)ᵀ": (
         lambda: B.T @ X.T + X.T @ B.T, "(X B + B X)ᵀ", False),
+    "(P Q)⁻¹ = Q⁻¹ P⁻¹ where a neighbour cancels: Q (P Q)⁻¹ = P⁻¹": (
+        lambda: A.T @ mc.inv(B.T @ X.T @ A.T) @ B.T, "X⁻ᵀ", False),
+    "powers of products spread where bases merge: (a b)^k a = a^(k+1) b^k": (
+        lambda: (mc.norm(x) * mc.norm(y)) ** -2 * mc.norm(x), "‖x‖^(-1) ‖y‖^(-2)", False),
+    "exp(b log a) ⊙ a.^k = exp((b + k) log a)": (
+        lambda: mc.exp(s * mc.log(x)) * x ** -1, "exp((s - 1) log(x))", True),
+    "elementwise terms over one denominator: a ⊘ d - b ⊘ d.^2 = (a ⊙ d - b) ⊘ d.^2": (
+        lambda: (1 + x) ** -1 - x * (1 + x) ** -2, "(1 + x).^(-2)", True),
 }
 
 

@@ -244,3 +244,69 @@ def _(e: MatMul) -> Expr | None:
                 rest = fs[:i] + fs[j + 1:]
                 return smul(mm(*fs[i:j + 1]), mm(*rest))
     return None
+
+
+# ----------------------------------------------------------------------------------------
+# Elementwise rational forms over one denominator
+# ----------------------------------------------------------------------------------------
+
+
+def _merged(c: sympy.Expr, core: Expr) -> tuple[sympy.Expr, Expr]:
+    """(c, core) with equal ⊙ bases of ``core`` merged into powers (x ⊙ x.^2 = x.^3)."""
+    if not isinstance(core, Hadamard):
+        return c, core
+    powers: dict[object, list] = {}
+    for f in core.factors:
+        base, k = (f.x, f.k) if isinstance(f, Power) else (f, sympy.Integer(1))
+        powers.setdefault(ckey(base), [sympy.Integer(0), base])[0] += k
+    fs = [b if k == 1 else Power(b, k) for k, b in powers.values() if k != 0]
+    k2, x = split(had(*fs)) if fs else (sympy.Integer(1), Ones(*core.shape))
+    return c * k2, x
+
+
+def _over(t: Expr, key: object) -> tuple[sympy.Expr, list[Expr], sympy.Expr] | None:
+    """(c, numerator factors, k) with t = c (numerator) ⊙ D.^(-k) for the base D of ``key``."""
+    c, core = split(t)
+    fs = list(core.factors) if isinstance(core, Hadamard) else [core]
+    for i, f in enumerate(fs):
+        if isinstance(f, Power) and ckey(f.x) == key and f.k.is_integer and f.k < 0:
+            return c, fs[:i] + fs[i + 1:], -f.k
+    return None
+
+
+@rule(Add, name="elementwise terms over one denominator: a ⊘ d - b ⊘ d.^2 = (a ⊙ d - b) ⊘ d.^2",
+      phase=1)
+def _(e: Add) -> Expr | None:
+    """Fractions with one elementwise denominator d brought over the highest power of d,
+    taken when the numerator then shrinks (d/dx x/(1 + x) = 1/(1 + x)²)."""
+    c0, core0 = split(e.terms[0])
+    fs0 = core0.factors if isinstance(core0, Hadamard) else (core0,)
+    for f in fs0:
+        if not (isinstance(f, Power) and isinstance(f.x, Add) and f.k.is_integer and f.k < 0):
+            continue
+        key, d = ckey(f.x), f.x
+        parts = [_over(t, key) for t in e.terms]
+        if any(p is None for p in parts):
+            continue
+        top = max(k for _, _, k in parts)  # type: ignore[misc]
+        if any(top - k > 1 for _, _, k in parts):  # type: ignore[misc]
+            continue
+        expanded: list[tuple[sympy.Expr, Expr]] = []
+        for c, num, k in parts:  # type: ignore[misc]
+            factors = num + ([d] if k < top else [])
+            prod = had(*factors) if factors else Ones(*e.shape)
+            k0, bare = split(prod)
+            pieces = ([split(t) for t in bare.terms] if isinstance(bare, Add)
+                      else _expand(bare) or [(sympy.Integer(1), bare)])
+            for cc, x in pieces:
+                expanded.append(_merged(c * k0 * cc, x))
+        groups: dict[object, list] = {}
+        for c, x in expanded:
+            groups.setdefault(ckey(x), [sympy.Integer(0), x])[0] += c
+        if len(groups) == len(expanded):
+            continue
+        numerator = add(*(scale(c, x) for c, x in groups.values() if c != 0), like=e)
+        out = had(numerator, Power(d, -top))
+        if size(out) < size(e):
+            return out
+    return None

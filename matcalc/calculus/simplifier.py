@@ -62,7 +62,7 @@ from ..expr.ops import (
 )
 
 # The compact-form rules (phase 1) register themselves in the shared table on import.
-from . import rules_cancel, rules_sums  # noqa: F401
+from . import rules_cancel, rules_products, rules_sums  # noqa: F401
 from .rulebook import RULES, ckey, rule
 from .rulebook import split as _split
 
