@@ -9,121 +9,30 @@ targets with met/missed. Timings on a shared machine are noisy: read the ratios.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import platform
-import random
 import statistics
 import sys
 import time
-import tracemalloc
-from collections.abc import Callable
 from typing import Any
+
+if __package__ in (None, ""):  # ``python bench/run_compiled.py`` as well as ``-m``
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # Idle OpenMP threads of one framework (torch, XLA) would otherwise spin on the 2 cores while
 # the next peer runs; sleeping waiters keep the interleaved measurements independent.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-if __package__ in (None, ""):  # ``python bench/run_compiled.py`` as well as ``-m``
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import numpy as np
-
-from bench import peers as P
-from bench.problems import Problem, all_problems
-
-
-def config_lines(avail: dict[str, str | None]) -> list[str]:
-    """What the numbers depend on: versions, BLAS and thread counts."""
-    lines = [f"python {platform.python_version()} on {platform.machine()}, "
-             f"{os.cpu_count()} logical CPUs; numpy {np.__version__}"]
-    try:
-        from threadpoolctl import threadpool_info
-
-        for pool in threadpool_info():
-            lines.append(f"  {pool.get('user_api')}: {pool.get('internal_api')} "
-                         f"{pool.get('version')}, {pool.get('num_threads')} threads "
-                         f"({os.path.basename(pool.get('filepath', ''))})")
-    except ImportError:
-        cfg = np.show_config(mode="dicts")  # numpy >= 1.25
-        blas = cfg.get("Build Dependencies", {}).get("blas", {})
-        lines.append(f"  BLAS: {blas.get('name')} {blas.get('version')} (threadpoolctl absent)")
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY"):
-        if os.environ.get(var):
-            lines.append(f"  {var}={os.environ[var]}")
-    for name, err in avail.items():
-        if err is not None:
-            lines.append(f"  {name}: not installed, column skipped ({err})")
-            continue
-        mod = __import__(name)
-        extra = ""
-        if name == "torch":
-            extra = f", {mod.get_num_threads()} intra-op threads"
-        if name == "jax":
-            extra = (f", devices {[str(d) for d in mod.devices()]}, x64, "
-                     f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '').strip() or '(unset)'}")
-        try:
-            from importlib.metadata import version
-
-            ver = version(name)
-        except Exception:  # noqa: BLE001 - a version is nice to have, not needed
-            ver = getattr(mod, "__version__", "?")
-        lines.append(f"  {name} {ver}{extra}")
-    return lines
-
-
-def measure(calls: dict[str, Callable[[], Any]], budget: float,
-            min_rounds: int = 15) -> dict[str, list[float]]:
-    """Seconds per call, one sample per round; calls are interleaved round by round so the
-    machine's drift hits every peer alike (ratios are then taken round by round)."""
-    inner = {}
-    for name, call in calls.items():
-        call()
-        t = time.perf_counter()
-        call()
-        once = max(time.perf_counter() - t, 1e-7)
-        inner[name] = max(1, int(5e-3 / once))  # a sample lasts >= ~5 ms
-    samples: dict[str, list[float]] = {k: [] for k in calls}
-    deadline = time.perf_counter() + budget
-    rounds = 0
-    order = list(calls)
-    shuffle = random.Random(0).shuffle
-    while rounds < min_rounds or (time.perf_counter() < deadline and rounds < 300):
-        # a fresh order each round: whoever runs right after a peer that freed big arrays
-        # finds warm memory, and a fixed order would hand that advantage to one peer
-        shuffle(order)
-        for name in order:
-            call = calls[name]
-            k = inner[name]
-            t = time.perf_counter()
-            for _ in range(k):
-                call()
-            samples[name].append((time.perf_counter() - t) / k)
-        rounds += 1
-    return samples
-
-
-def peak_bytes(call: Callable[[], Any]) -> int:
-    """Peak bytes allocated (NumPy arrays included) during one call, output included."""
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    out = call()
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    del out
-    return peak
-
-
-def agree(ref: list[np.ndarray], got: list[np.ndarray]) -> bool:
-    if len(ref) != len(got):
-        return False
-    for a, b in zip(ref, got):
-        b = np.asarray(b).reshape(np.shape(a))
-        scale = max(1.0, float(np.max(np.abs(a))))
-        if not np.allclose(b, a, rtol=1e-6, atol=1e-9 * scale):
-            return False
-    return True
+from bench import peers as P  # noqa: E402
+from bench.harness import (  # noqa: E402
+    agree,
+    config_lines,
+    fmt_t,
+    limit_threads,
+    measure,
+    peak_bytes,
+    verdict,
+)
+from bench.problems import Problem, all_problems  # noqa: E402
 
 
 def run_problem(p: Problem, avail: dict[str, str | None], budget: float) -> dict:
@@ -151,12 +60,6 @@ def run_problem(p: Problem, avail: dict[str, str | None], budget: float) -> dict
     return dict(problem=p, times=times, ratio=ratio, ok=ok, mem=mem, **info)
 
 
-def fmt_t(s: float | None) -> str:
-    if s is None:
-        return "—"
-    return f"{s * 1e3:.3g}" if s >= 1e-3 else f"{s * 1e3:.2g}"
-
-
 def table(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
     peers = [k for k in ("jax", "torch", "autograd") if avail[k] is None]
     head = ["problem", "size", "matcalc ms", "numpy ms", "mc/np"]
@@ -181,9 +84,6 @@ def table(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
 
 
 def targets(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
-    def verdict(ok: bool) -> str:
-        return "met   " if ok else "MISSED"
-
     lines = []
     by_tier: dict[str, list[dict]] = {}
     for r in rows:
@@ -229,26 +129,6 @@ def targets(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
     return lines
 
 
-def _limit_threads(n: int) -> Any:
-    """Give every peer the same thread count (NumPy's BLAS, torch, XLA)."""
-    if n <= 0:
-        return None
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen="
-                               f"{'true' if n > 1 else 'false'} intra_op_parallelism_threads={n}")
-    try:
-        import torch
-
-        torch.set_num_threads(n)
-    except ImportError:
-        pass
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print("threadpoolctl missing: NumPy's BLAS keeps its default threads", file=sys.stderr)
-        return None
-    return threadpool_limits(limits=n)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer sizes, shorter timing")
@@ -259,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                          "2-core machine, 2-thread BLAS stalls whenever a thread is descheduled; "
                          "0 = each library's default)")
     a = ap.parse_args(argv)
-    limiter = _limit_threads(a.threads)  # noqa: F841 - keeps the limit for the whole run
+    limiter = limit_threads(a.threads)  # noqa: F841 - keeps the limit for the whole run
     budget = a.budget if a.budget is not None else (0.5 if a.quick else 6.0)
     avail = P.available()
     print("\n".join(config_lines(avail)))
