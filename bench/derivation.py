@@ -35,12 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import sympy as sp
-
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import pinning  # noqa: I001 - first: pins the CPU before NumPy loads its BLAS
+
+import numpy as np  # noqa: E402
+import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 from sympy.matrices import ShapeError  # noqa: E402
 from sympy.matrices.expressions.matexpr import MatrixElement  # noqa: E402
@@ -740,7 +741,8 @@ def machine_info() -> str:
         commit = "unknown"
     return (f"python {platform.python_version()}, sympy {sp.__version__}, "
             f"numpy {np.__version__}, matcalc {mc.__version__} @ {commit}; "
-            f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs")
+            f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs; "
+            f"{pinning.STATUS}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

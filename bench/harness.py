@@ -1,5 +1,7 @@
 """What the compiled-code benchmarks share: the machine's configuration, interleaved timing,
 peak memory, the agreement check, thread limits and table cells.
+
+Entry points import :mod:`bench.pinning` before this module (it imports NumPy).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from bench import pinning
+
 
 def config_lines(avail: dict[str, str | None]) -> list[str]:
-    """What the numbers depend on: versions, BLAS, thread counts."""
+    """What the numbers depend on: versions, BLAS, thread counts and the CPU pinning."""
     lines = [f"python {platform.python_version()} on {platform.machine()}, "
              f"{os.cpu_count()} logical CPUs; numpy {np.__version__}"]
     try:
@@ -53,6 +57,7 @@ def config_lines(avail: dict[str, str | None]) -> list[str]:
         except Exception:  # noqa: BLE001 - a version is nice to have, not needed
             ver = getattr(mod, "__version__", "?")
         lines.append(f"  {name} {ver}{extra}")
+    lines += pinning.check_lines(avail)
     return lines
 
 

@@ -18,10 +18,7 @@ from typing import Any
 if __package__ in (None, ""):  # ``python bench/run_compiled.py`` as well as ``-m``
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# Idle OpenMP threads of one framework (torch, XLA) would otherwise spin on the 2 cores while
-# the next peer runs; sleeping waiters keep the interleaved measurements independent.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
+from bench import pinning  # noqa: E402, I001 - first: pins the CPU before NumPy/jax/torch load
 from bench import peers as P  # noqa: E402
 from bench.harness import (  # noqa: E402
     agree,
@@ -140,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
                          "0 = each library's default)")
     a = ap.parse_args(argv)
     limiter = limit_threads(a.threads)  # noqa: F841 - keeps the limit for the whole run
+    if a.threads != 1 and pinning.CPU is not None:
+        print(f"note: --threads {a.threads} on one pinned CPU; BENCH_CPU=off spreads them",
+              file=sys.stderr)
     budget = a.budget if a.budget is not None else (0.5 if a.quick else 6.0)
     avail = P.available()
     print("\n".join(config_lines(avail)))
