@@ -7,6 +7,7 @@ Entry points import :mod:`bench.pinning` before this module (it imports NumPy).
 from __future__ import annotations
 
 import gc
+import math
 import os
 import platform
 import random
@@ -58,20 +59,40 @@ def config_lines(avail: dict[str, str | None]) -> list[str]:
             ver = getattr(mod, "__version__", "?")
         lines.append(f"  {name} {ver}{extra}")
     lines += pinning.check_lines(avail)
+    lines.append(f"  {load_line()}")
     return lines
 
 
+def load_line() -> str:
+    """The machine's load: other jobs on the shared cores slow every peer (ratios hold)."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
 def measure(calls: dict[str, Callable[[], Any]], budget: float, min_rounds: int = 15,
-            max_rounds: int = 300) -> dict[str, list[float]]:
+            max_rounds: int = 300, slow_s: float = math.inf, slow_rounds: int = 3,
+            warm: bool = True) -> dict[str, list[float]]:
     """Seconds per call, one sample per round; calls are interleaved round by round so the
-    machine's drift hits every peer alike (ratios are then taken round by round)."""
+    machine's drift hits every peer alike (ratios are then taken round by round).
+
+    A call whose probe takes longer than ``slow_s`` is sampled in the first ``slow_rounds``
+    rounds only (so one very slow peer cannot stretch a row to minutes; its ratios are then
+    paired over those rounds). ``warm=False`` skips the untimed warm-up call, for callers
+    that have already called every peer once.
+    """
     inner = {}
     for name, call in calls.items():
-        call()
+        if warm:
+            call()
         t = time.perf_counter()
         call()
         once = max(time.perf_counter() - t, 1e-7)
         inner[name] = max(1, int(5e-3 / once))  # a sample lasts >= ~5 ms
+        if once > slow_s:
+            inner[name] = -1  # marks a slow call
     samples: dict[str, list[float]] = {k: [] for k in calls}
     deadline = time.perf_counter() + budget
     rounds = 0
@@ -84,6 +105,10 @@ def measure(calls: dict[str, Callable[[], Any]], budget: float, min_rounds: int 
         for name in order:
             call = calls[name]
             k = inner[name]
+            if k < 0:
+                if rounds >= slow_rounds:
+                    continue
+                k = 1
             t = time.perf_counter()
             for _ in range(k):
                 call()
@@ -120,6 +145,8 @@ def fmt_t(s: float | None) -> str:
     """Seconds as milliseconds, three significant digits (two below 1 ms)."""
     if s is None:
         return "—"
+    if s >= 1:
+        return f"{s * 1e3:.0f}"  # not 1.6e+03
     return f"{s * 1e3:.3g}" if s >= 1e-3 else f"{s * 1e3:.2g}"
 
 
