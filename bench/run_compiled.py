@@ -18,7 +18,8 @@ from typing import Any
 if __package__ in (None, ""):  # ``python bench/run_compiled.py`` as well as ``-m``
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import pinning  # noqa: E402, I001 - first: pins the CPU before NumPy/jax/torch load
+# first: pins the CPU before NumPy, jax or torch load (and start their threads)
+from bench import pinning  # noqa: E402, I001
 from bench import peers as P  # noqa: E402
 from bench.harness import (  # noqa: E402
     agree,
