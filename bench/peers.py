@@ -6,6 +6,7 @@ check). Optional frameworks are imported lazily; a missing one is reported, not 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -30,12 +31,10 @@ def numpy_peer(p: Problem) -> Runner:
 
 def matcalc_peer(p: Problem, info: dict) -> Runner:
     """mc.grad then mc.compile; records derive and cold compile times in ``info``."""
-    from matcalc.codegen import compiler as codegen
-
     t0 = time.perf_counter()
     grads = mc.grad(p.loss, p.wrt)
     t1 = time.perf_counter()
-    codegen._CACHE.clear()  # a cold compile: the cache would make the second one free
+    info["cold"] = _clear_compile_cache()  # a cold compile: the cache makes a second one free
     t2 = time.perf_counter()
     f = mc.compile(grads, args=p.args)
     t3 = time.perf_counter()
@@ -43,6 +42,17 @@ def matcalc_peer(p: Problem, info: dict) -> Runner:
     info["forward"] = mc.compile(p.loss, args=p.args)
     data = p.data
     return (lambda: f(**data)), _as_list
+
+
+def _clear_compile_cache() -> bool:
+    """Empty ``mc.compile``'s cache; False where it cannot be found. The cache is private:
+    it is looked up beside ``mc.compile`` in whichever module defines it, so the benchmark
+    follows the package's restructuring instead of importing a module path."""
+    cache = getattr(sys.modules.get(mc.compile.__module__), "_CACHE", None)
+    if cache is None:
+        return False
+    cache.clear()
+    return True
 
 
 def jax_peer(p: Problem) -> Runner:

@@ -117,6 +117,8 @@ def targets(rows: list[dict], avail: dict[str, str | None]) -> list[str]:
                  f"{worst[1]}; hand-written NumPy there: "
                  + ", ".join(f"{r['ratio']['np grad/fwd']:.2f}" for r in rows
                              if f"{r['problem'].name} {r['problem'].size}" == worst[1]) + ")")
+    if not all(r["cold"] for r in rows):
+        lines.append("note: mc.compile's cache was not found, so compile times may be warm")
     s001 = [r["compile_s"] for r in rows if r["problem"].name.startswith("seed001")]
     lines.append(f"{verdict(max(s001) < 0.05)} compile < 50 ms for seed 001's four gradients "
                  f"(cold: {', '.join(f'{s * 1e3:.1f}' for s in s001)} ms)")
