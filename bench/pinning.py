@@ -68,7 +68,8 @@ def cpu_per_wall(call: Callable[[], Any], seconds: float = 0.3) -> float:
 
 def check_lines(avail: dict[str, str | None]) -> list[str]:
     """The pinning status and the measured CPU/wall ratio of a big matrix product in NumPy
-    (and in jitted JAX and PyTorch where installed); ≈1.0 means one core is used."""
+    (and in jitted JAX and PyTorch where installed): at most 1.0 when one core is used,
+    below 1 while other jobs share that core, above 1 when a library uses several."""
     import numpy as np
 
     a = np.random.default_rng(0).standard_normal((600, 600))
@@ -89,4 +90,5 @@ def check_lines(avail: dict[str, str | None]) -> list[str]:
     threads = (f"; {total} threads, {off} of them allowed elsewhere" if CPU is not None
                and total else "")
     return [f"  {STATUS}{threads}",
-            "  CPU time / wall time (expect ≈1.00 when pinned): " + ", ".join(parts)]
+            "  CPU time / wall time (one core: <= 1.00, below 1 while other jobs share the "
+            "CPU; > 1: several cores): " + ", ".join(parts)]
