@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import textbook_corpus as tc
 
 import matcalc as mc
 from matcalc.calculus import rulebook
@@ -49,6 +50,12 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
         lambda: M @ x + s * (M @ u), "M (x + s u)", False),
     "transpose taken out of a sum: Bᵀ Xᵀ + Xᵀ Bᵀ = (X B + B X)ᵀ": (
         lambda: B.T @ X.T + X.T @ B.T, "(X B + B X)ᵀ", False),
+    "a transposed sum merged into the sum around it: a + (aᵀ + b)ᵀ = 2 a + bᵀ": (
+        lambda: A @ x + (x.T @ A.T + y.T).T, "2 A x + y", False),
+    "like quotients combined: A x / s + B x / s = (A + B) x / s": (
+        lambda: A @ x / s + B @ x / s + y, "(A + B) x / s + y", False),
+    "a row times Diag(v) anywhere in a chain: u 1ᵀ Diag(v) = u vᵀ": (
+        lambda: x @ mc.ones(n).T @ mc.Diag(u) @ A, "x uᵀ A", False),
     "(P Q)⁻¹ = Q⁻¹ P⁻¹ where a neighbour cancels: Q (P Q)⁻¹ = P⁻¹": (
         lambda: A.T @ mc.inv(B.T @ X.T @ A.T) @ B.T, "X⁻ᵀ", False),
     "powers of products spread where bases merge: (a b)^k a = a^(k+1) b^k": (
@@ -84,3 +91,19 @@ def test_rule_fires_and_keeps_the_value(name: str) -> None:
             values[sym.name] = np.abs(v) + 0.5 if positive else v
         np.testing.assert_allclose(evaluate(out, values, {m: size, n: size}),
                                    evaluate(e, values, {m: size, n: size}), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_simplified_form_is_a_fixed_point(name: str) -> None:
+    """No two rules undo each other: simplifying again changes nothing."""
+    out = mc.simplify(EXAMPLES[name][0]())  # type: ignore[operator]
+    again = Simplifier()
+    assert again(out) == out
+    assert not again.used, f"rules fired on a simplified form: {dict(again.used)}"
+
+
+def test_corpus_gradients_are_fixed_points() -> None:
+    for case in tc.CASES:
+        g = tc.derived(case)
+        again = Simplifier()
+        assert again(g) == g and not again.used, f"{case.id}: {g} → {dict(again.used)}"

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 import sympy
 
-from ..expr.nodes import Apply, Expr, Hadamard, Inverse, MatMul, Power, ScalarMul, Scale
-from ..expr.ops import add, had, mm, number, smul
+from ..expr.nodes import (
+    Apply,
+    Diag,
+    Expr,
+    Hadamard,
+    Inverse,
+    MatMul,
+    Power,
+    ScalarMul,
+    Scale,
+    is_scalar_shape,
+)
+from ..expr.ops import add, had, mm, number, smul, tp
 from .rulebook import ckey, rule
 
 __all__: list[str] = []
@@ -65,6 +76,11 @@ def _exp_log(f: Expr) -> tuple[Expr, Expr] | None:
         return arg.s, arg.x.x
     if isinstance(arg, Scale) and isinstance(arg.x, Apply) and arg.x.fn == "log":
         return number(arg.coef), arg.x.x
+    if isinstance(arg, Hadamard) and is_scalar_shape(arg.shape):  # b log(a) for a scalar a
+        logs = [i for i, g in enumerate(arg.factors) if isinstance(g, Apply) and g.fn == "log"]
+        if len(logs) == 1:
+            i = logs[0]
+            return had(*arg.factors[:i], *arg.factors[i + 1:]), arg.factors[i].x  # type: ignore[attr-defined]
     return None
 
 
@@ -88,4 +104,18 @@ def _(e: Hadamard) -> Expr | None:
             exponent = add(b, number(k))
             new = Apply("exp", smul(exponent, Apply("log", a)))
             return had(*(new if m == i else x for m, x in enumerate(fs) if m != j))
+    return None
+
+
+@rule(MatMul, name="a row times Diag(v) anywhere in a chain: u 1ᵀ Diag(v) = u vᵀ", phase=1)
+def _(e: MatMul) -> Expr | None:
+    """rᵀ Diag(v) = (v ⊙ r)ᵀ and Diag(v) c = v ⊙ c inside a chain (phase 0 does the ends):
+    the softmax Jacobian's exp(x) 1ᵀ Diag(exp(x)) = exp(x) exp(x)ᵀ."""
+    fs = list(e.factors)
+    for i in range(len(fs) - 1):
+        a, b = fs[i], fs[i + 1]
+        if a.shape[0] == 1 and isinstance(b, Diag):
+            return mm(*fs[:i], tp(had(b.v, tp(a))), *fs[i + 2:])
+        if isinstance(a, Diag) and b.shape[1] == 1:
+            return mm(*fs[:i], had(a.v, b), *fs[i + 2:])
     return None

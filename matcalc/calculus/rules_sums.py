@@ -14,7 +14,7 @@ import sympy
 
 from ..expr.nodes import Add, Expr, Inverse, MatMul, ScalarMul, Scale, Transpose, children
 from ..expr.ops import add, mm, scale, smul, tp
-from .rulebook import rule, split
+from .rulebook import ckey, rule, split
 
 __all__: list[str] = []
 
@@ -136,3 +136,59 @@ def _(e: Add) -> Expr | None:
         return None
     out = Transpose(add(*flipped))  # type: ignore[arg-type]
     return out if _transposes(e) - _transposes(out) > 2 else None
+
+
+def _pushed(t: Expr) -> Expr | None:
+    """tᵀ with the transpose pushed to the leaves as phase 0 would (None where unsure)."""
+    match t:
+        case Scale(coef=c, x=x):
+            inner = _pushed(x)
+            return None if inner is None else scale(c, inner)
+        case ScalarMul(s=s, x=x):
+            inner = _pushed(x)
+            return None if inner is None else smul(s, inner)
+        case MatMul(factors=fs):
+            parts = [_pushed(f) for f in reversed(fs)]
+            return None if any(p is None for p in parts) else mm(*parts)  # type: ignore[arg-type]
+    if t.shape[0] == 1 and t.shape[1] == 1:
+        return t
+    return _transposed(t)
+
+
+@rule(Add, name="a transposed sum merged into the sum around it: a + (aᵀ + b)ᵀ = 2 a + bᵀ",
+      phase=1)
+def _(e: Add) -> Expr | None:
+    """(A + B)ᵀ = Aᵀ + Bᵀ (MC (4)) inside a sum, taken only when a term of the transposed sum
+    is a like term of the sum around it (the Rayleigh quotient's row terms)."""
+    terms = list(e.terms)
+    for i, t in enumerate(terms):
+        c, core = split(t)
+        if not (isinstance(core, Transpose) and isinstance(core.x, Add)):
+            continue
+        pushed = [_pushed(u) for u in core.x.terms]
+        if any(p is None for p in pushed):
+            continue
+        others = {ckey(split(u)[1]) for j, u in enumerate(terms) if j != i}
+        if any(ckey(split(p)[1]) in others for p in pushed):  # type: ignore[arg-type]
+            return add(*terms[:i], *(scale(c, p) for p in pushed), *terms[i + 1:])  # type: ignore[arg-type]
+    return None
+
+
+@rule(Add, name="like quotients combined: A x / s + B x / s = (A + B) x / s", phase=1)
+def _(e: Add) -> Expr | None:
+    """Terms with one 1×1 factor and one last factor in common are merged:
+    Aᵀ x / (xᵀ x) + A x / (xᵀ x) = (Aᵀ + A) x / (xᵀ x) (the Rayleigh quotient)."""
+    groups: dict[tuple[Expr, Expr], list[int]] = {}
+    parts = [_unscaled(t) for t in e.terms]
+    for i, (_, s, x) in enumerate(parts):
+        if s is not None and isinstance(x, MatMul):
+            groups.setdefault((s, x.factors[-1]), []).append(i)
+    for (s, last), idx in groups.items():
+        if len(idx) < 2:
+            continue
+        inner = add(*(scale(parts[i][0], mm(*parts[i][2].factors[:-1]))  # type: ignore[union-attr]
+                      for i in idx))
+        merged = smul(s, mm(inner, last))
+        return add(*(merged if j == idx[0] else t for j, t in enumerate(e.terms)
+                     if j == idx[0] or j not in idx))
+    return None
