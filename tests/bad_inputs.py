@@ -324,7 +324,7 @@ for text, frag in [
     ("(x", "expected ')'"), ("x)", "unmatched ')'"), ("x ** y", "found '*'"),
     ("X''*", "found the end"), ("1..2", "found '.2'"), ("x $ y", "unexpected character '$'"),
     ("import os", "Python keyword"), ("__import__('os')", "unknown function '__import__'"),
-    ("os.system('ls')", "unexpected character '.'"), ("x; y", "unexpected character ';'"),
+    ("os.system('ls')", "unexpected character '.'"), ("x; y", "only the last statement is an expression"),
     ("exec('1')", "unknown function 'exec'"), ("lambda", "Python keyword"),
     ("exp()", "found ')'"), ("kron(x)", "second argument of kron"),
     ("sum(x, y)", "sum takes 1 argument"), ("foo(x)", "unknown function 'foo'"),

@@ -12,6 +12,7 @@ while the text only fixes them by use (in ``x'*A*x``, ``A`` must be square).
 
 Grammar (lowest precedence first; ``{}`` repeats, ``[]`` is optional)::
 
+    program  := { NAME "=" expr ";" } expr [ ";" ]      (definitions, then the result)
     expr     := term { ("+" | "-") term }
     term     := unary { ("*" | "/" | ".*" | "./") unary }
     unary    := ("-" | "+") unary | power
@@ -36,6 +37,9 @@ Meaning, as on MatrixCalculus.org, with NumPy broadcasting as in the Python API:
   2-norm of a vector, the Frobenius norm of a matrix). ``diag`` is MATLAB's: the diagonal
   matrix of a column vector, the diagonal of a square matrix; ``Diag`` always builds a
   matrix. ``vector(c)``/``matrix(c)`` are constant ones vectors/matrices times ``c``.
+* ``z = X*w + b; norm2(relu(z) - y)^2`` defines ``z`` as an ``mc.let`` name: derivations
+  and printed results use it. A name is defined once, before its first use, and the text
+  ends with the expression itself.
 * Names starting with ``a``–``g`` are scalars, ``h``–``z`` vectors, ``A``–``Z`` matrices,
   unless a shape is given. Unknown dims get names from their symbol (``n_x``, ``m_A``).
 """
@@ -73,7 +77,7 @@ FUNCTIONS: dict[str, int] = {
 # 1. Tokens
 # ----------------------------------------------------------------------------------------
 
-_OPERATORS = (".*", "./", ".^", "+", "-", "*", "/", "^", "'", "(", ")", ",")
+_OPERATORS = (".*", "./", ".^", "+", "-", "*", "/", "^", "'", "(", ")", ",", "=", ";")
 
 
 @dataclass(frozen=True)
@@ -191,15 +195,60 @@ class _Parser:
 
     # --- grammar -----------------------------------------------------------------------
     def parse(self) -> Node:
+        """The program: definitions ``name = expr;``, then the final expression."""
         if self.tok.kind == "end":
             raise self.error("empty expression: expected a number, a name or '('")
-        tree = self.expr()
-        if self.tok.kind != "end":
-            if self.at(")"):
-                raise self.error("unmatched ')': no '(' is open")
-            raise self.error(f"expected an operator or the end of the text, "
-                             f"found {_describe(self.tok)}")
-        return tree
+        defs: dict[str, tuple[Token, Node, int]] = {}
+        statements: list[Node] = []
+        while True:
+            name = self.definition_name()
+            tree = self.expr()
+            if name is not None:
+                if name.text in defs:
+                    first = defs[name.text][0]
+                    raise self.error(f"{name.text} is defined twice (first at column "
+                                     f"{first.pos + 1})", name.pos)
+                defs[name.text] = (name, tree, len(statements))
+            statements.append(tree)
+            if self.at(";"):
+                self.i += 1
+                if self.tok.kind != "end":
+                    if name is None:
+                        raise self.error("only the last statement is an expression; the "
+                                         "ones before it define names (NAME = EXPR;)",
+                                         tree.start)
+                    continue
+                if name is None:
+                    break  # a trailing ';' after the final expression
+            elif self.tok.kind != "end":
+                if self.at(")"):
+                    raise self.error("unmatched ')': no '(' is open")
+                if self.at("="):
+                    raise self.error("'=' defines a name: write NAME = EXPR; ... "
+                                     "with a plain name on its left")
+                raise self.error(f"expected an operator or the end of the text, "
+                                 f"found {_describe(self.tok)}")
+            if name is not None:
+                raise self.error(f"the definition of {name.text} needs a final expression "
+                                 f"after it: {name.text} = ...; EXPR")
+            break
+        if not defs:
+            return statements[0]
+        return _bind_definitions(self.text, statements, defs)
+
+    def definition_name(self) -> Token | None:
+        """The NAME of ``NAME = expr`` at the cursor (consumed with its '='), else None."""
+        tok = self.tok
+        nxt = self.toks[min(self.i + 1, len(self.toks) - 1)]
+        if tok.kind != "name" or not (nxt.kind == "op" and nxt.text == "="):
+            return None
+        if keyword.iskeyword(tok.text) or tok.text in FUNCTIONS or tok.text in _RESERVED:
+            what = "Python keyword" if keyword.iskeyword(tok.text) else "built-in name"
+            raise self.error(f"{tok.text!r} cannot be defined: it is a {what}", tok.pos)
+        self.i += 2
+        if self.tok.kind == "end" or self.at(";"):
+            raise self.error(f"expected an expression after '{tok.text} ='")
+        return tok
 
     def expr(self) -> Node:
         return self.binary(1)
@@ -307,6 +356,34 @@ class _Parser:
         return self.node("name", (), tok.pos, tok.pos + len(name), name)
 
 
+_RESERVED = ("eye", "vector", "matrix")
+
+
+def _bind_definitions(text: str, statements: list[Node],
+                      defs: dict[str, tuple[Token, Node, int]]) -> Node:
+    """The final expression with each defined name turned into a ``let`` node.
+
+    Every use of a defined name becomes a node ``("let", (definition,), name)``; all uses
+    of one name share the definition's syntax tree, which the shape pass infers once.
+    A name used in its own or an earlier statement is an error: text is read in order.
+    """
+    for index, tree in enumerate(statements):
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            if node.op == "name" and node.value in defs:
+                tok, definition, at = defs[node.value]
+                if at >= index:
+                    raise ParseError(
+                        f"{node.value} is used before its definition at column "
+                        f"{tok.pos + 1} (column {node.start + 1}); define it first",
+                        text, node.start)
+                node.op, node.args = "let", (definition,)
+            else:
+                stack.extend(node.args)
+    return statements[-1]
+
+
 # ----------------------------------------------------------------------------------------
 # The public entry point
 # ----------------------------------------------------------------------------------------
@@ -387,9 +464,37 @@ def parse(text: str, /, **shapes: Any) -> Expr:
     tree = _Parser(text).parse()
     declared = {name: _declared_shape(name, value) for name, value in shapes.items()}
     user_dims = {str(s) for terms in declared.values() for t in terms for s in t.free_symbols}
-    typer = Typer(text, declared, _names(tree) | user_dims)
+    typer = _Typer(text, declared, _names(tree) | user_dims)
     typer.infer(tree)
-    return mc.as_expr(Builder(typer).build(tree))
+    return mc.as_expr(_Builder(typer).build(tree))
+
+
+class _Typer(Typer):
+    """The shape pass, with each definition (a ``let`` node's argument) inferred once."""
+
+    def infer(self, node: Node) -> ShapeTerms:
+        if node.op != "let":
+            return super().infer(node)
+        shape = self.shapes.get(id(node.args[0]))
+        if shape is None:
+            shape = self.infer(node.args[0])
+        self.shapes[id(node)] = shape
+        return shape
+
+
+class _Builder(Builder):
+    """Construction, with each definition built once as an ``mc.let`` of its name."""
+
+    def __init__(self, typer: Typer) -> None:
+        super().__init__(typer)
+        self.lets: dict[str, Expr] = {}
+
+    def build(self, node: Node) -> Any:
+        if node.op != "let":
+            return super().build(node)
+        if node.value not in self.lets:
+            self.lets[node.value] = mc.let(node.value, mc.as_expr(self.build(node.args[0])))
+        return self.lets[node.value]
 
 
 # ----------------------------------------------------------------------------------------
