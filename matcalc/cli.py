@@ -23,6 +23,9 @@ examples:
   matcalc grad "norm2(X*w-y)^2" --wrt w --wrt X
   matcalc grad "sum(log(1+exp(-y.*(X*w))))" --wrt w --numpy
   matcalc grad "logdet(X) - tr(S*X)" --wrt X --steps
+  matcalc grad "z = X*w + b; norm2(relu(z) - y)^2" --wrt w --wrt b --steps
+  matcalc grad "norm2(relu(X*w + b) - y)^2" --wrt w --names none
+  matcalc grad "norm2(X*w-y)^2" --wrt w --steps --latex-document > grad.tex
   matcalc grad "x'*A*x" --wrt x --shape A=n,n --latex
   matcalc grad "x'*A*x" --wrt x --plain
   matcalc jacobian "tanh(W*x)" --wrt x
@@ -35,6 +38,7 @@ names a-g are scalars, h-z vectors, A-Z matrices unless --shape says otherwise
 operators: + - * / ^ ' .* ./ .^   functions: sum norm1 norm2 tr det logdet inv diag
 Diag vec kron exp log sin cos tan tanh sigmoid softplus relu step abs sign sqrt arcsin ...
 constants: eye, vector(1) and matrix(1) (ones), with sizes inferred from use.
+definitions: NAME = EXPR; ... EXPR names an intermediate (z = X*w + b; norm2(relu(z)-y)^2).
 """
 
 
@@ -94,13 +98,19 @@ def _names(specs: Sequence[str]) -> list[str]:
 
 
 def _read(args: argparse.Namespace, *texts: str) -> list[Any]:
-    """Parse each text with the --shape options; later texts share the first's symbols."""
+    """Parse each text with the --shape options; later texts share the first's symbols.
+
+    With ``--names none`` the text's own names (``z = ...;``) are written out."""
     import matcalc as mc
 
     shapes = _shapes(args.shape)
     exprs = []
     for text in texts:
         expr = mc.parse(text, **shapes)
+        if getattr(args, "names", None) == "none":
+            from .printing.names import expand_lets
+
+            expr = expand_lets(expr)
         # later texts (a claimed gradient) must mean the same symbols as the first one
         shapes = {**shapes, **{s.name: s.shape for s in expr.free_symbols}}
         exprs.append(expr)
@@ -178,8 +188,12 @@ def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
     if args.steps and args.numpy:
         raise UsageError("--steps prints the derivation; it does not combine with --numpy")
     if args.steps:
-        derivation = _api("derive")(f, wrt)
-        out.write((derivation.latex() if args.latex else str(derivation)).rstrip() + "\n")
+        derivation = _api("derive")(f, wrt, names=args.names)
+        if args.latex_document:
+            text = derivation.to_latex_document()
+        else:
+            text = derivation.latex() if args.latex else str(derivation)
+        out.write(text.rstrip() + "\n")
         return 0
     rule: Callable[[Any, Any], Any] = _api(kind)
     results = [rule(f, x) for x in wrt]
@@ -188,13 +202,34 @@ def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
         names = {"grad": "gradient", "jacobian": "jacobian", "hessian": "hessian"}
         out.write(_numpy_source([f, *results], symbols, f"value_and_{names[kind]}"))
         return 0
-    for x, r in zip(wrt, results):
-        if args.latex:
-            out.write(f"{_label(kind, x, True)} = {_api('latex')(r)}\n")
-        elif args.plain:
+    if args.plain:  # the input syntax has no names: everything written out, to paste back
+        for x, r in zip(wrt, results):
             out.write(f"{_label(kind, x, False)} = {_unparse(r)}\n")
-        else:
-            out.write(f"{_label(kind, x, False)} = {r}\n")
+        return 0
+    from .printing.names import share
+
+    named = share(results, args.names)
+    if args.latex or args.latex_document:
+        latex = _api("latex")
+        rows = [f"{_label(kind, x, True)} &= {latex(r)}" for x, r in zip(wrt, named.exprs)]
+        where = r"\text{where}\quad "
+        rows.extend(f"{where if i == 0 else ''}{latex(z)} &= {latex(z.expr)}"
+                    for i, z in enumerate(named.where()))
+        if args.latex:
+            for row in rows:
+                out.write(row.replace("&= ", "= ", 1) + "\n")
+            return 0
+        from .printing.tex import latex_document
+
+        block = "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+        out.write(latex_document(block, f"{kind}: {args.expr}"))
+        return 0
+    for x, r in zip(wrt, named.exprs):
+        out.write(f"{_label(kind, x, False)} = {r}\n")
+    if named.lets:
+        out.write("where\n")
+        for z in named.where():
+            out.write(f"  {z.name} = {z.expr}\n")
     return 0
 
 
@@ -261,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="print a NumPy function returning the value and the derivatives")
         out.add_argument("--plain", action="store_true",
                          help="print in the input syntax ((A' + A)*x), to paste back in")
+        out.add_argument("--latex-document", action="store_true",
+                         help="print a complete LaTeX document (with --steps: the derivation)")
+        sub.add_argument("--names", choices=("auto", "lets", "none"), default="auto",
+                         help="auto (default): name repeated factors once (where t₁ = ...) and "
+                              "keep the text's own names; lets: only the text's names "
+                              "(z = ...; ...); none: write everything out")
         if name == "grad":
             sub.add_argument("--steps", action="store_true",
                              help="print the derivation step by step (LaTeX with --latex)")

@@ -104,8 +104,12 @@ d
 '''),
     md("The last steps are the accepted answer's: $\\partial L/\\partial X$ is the outer product "
        "of $\\tfrac{2}{m} H(\\hat y - y)$ (an $m$-vector) with $w$, an $m\\times n$ matrix like "
-       "$X$; $\\partial L/\\partial \\beta = \\tfrac{2}{m} \\mathbf{1}^\\top H(\\hat y - y)$."),
+       "$X$; $\\partial L/\\partial \\beta = \\tfrac{2}{m} \\mathbf{1}^\\top H(\\hat y - y)$. "
+       "The factor $H(\\hat y - y)$ that every gradient shares is printed once, as $t_1$ in the "
+       "`where` lines after the user's own names; `d.text(names=\"lets\")` writes it out."),
     code('''
+print(d.text(names="lets").splitlines()[-5])
+assert "t₁ = step(z) ⊙ (yhat - y)" in str(d)
 gw, gbeta, gX = (d.gradients[s] for s in (w, beta, X))
 assert str(gX) == "2/m (step(z) ⊙ (yhat - y)) wᵀ"
 assert gX.shape == X.shape and gw.shape == w.shape and gbeta.shape == beta.shape

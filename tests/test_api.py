@@ -52,12 +52,12 @@ def test_expressions_are_immutable_and_structural():
 
 
 def test_broadcasting_is_recorded_with_ones():
-    assert str(X @ w + b) == "X w + 1 b"
+    assert str(X @ w + b) == "X w + 𝟏 b"
     W, b1 = mc.matrix("W", m, n), mc.vector("b1", m)
-    assert str(W + b1) == "W + b1 1ᵀ"
+    assert str(W + b1) == "W + b1 𝟏ᵀ"
     r = mc.matrix("r", 1, n)
-    assert str(W + r) == "W + 1 r"
-    assert str(W + b) == "W + b ones(m,n)"
+    assert str(W + r) == "W + 𝟏 r"
+    assert str(W + b) == "W + b 𝟏 𝟏ᵀ"
     assert (W + 1).shape == W.shape
     assert (W * b1).shape == W.shape
 
@@ -66,7 +66,7 @@ def test_operators():
     assert str(-X) == "-X"
     assert str(X - 2 * X) == "X - 2 X"
     assert str(X * X) == "X ⊙ X"
-    assert str(X ** 2) == "X.^2"
+    assert str(X ** 2) == "X∘²"
     assert str(X / mc.norm(X)) == "X / ‖X‖"
     assert str(mc.inv(A).T) == "A⁻ᵀ"
     assert mc.trace(A).shape == (1, 1)

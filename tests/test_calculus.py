@@ -22,11 +22,20 @@ def test_derivation_reads_like_the_seed000_answer():
     assert lines[0].startswith("dL = 1/m (dyhatᵀ (yhat - y) + (yhat - y)ᵀ dyhat)")
     # dL = (2/m)(ŷ−y):dŷ = (2/m)H(ŷ−y):dz = (2/m)H(ŷ−y):dX w = (2/m)H(ŷ−y)wᵀ:dX
     assert "= 2/m (yhat - y) : dyhat" in text
-    assert "= 2/m (step(z) ⊙ (yhat - y)) : dz" in text
-    assert "2/m (step(z) ⊙ (yhat - y)) : dX w" in text
-    assert "2/m (step(z) ⊙ (yhat - y)) wᵀ : dX" in text
-    assert "∂L/∂X = 2/m (step(z) ⊙ (yhat - y)) wᵀ" in text
-    assert text.rstrip().endswith("yhat = relu(z)")
+    # the factor every gradient shares is named once, after the user's own names
+    assert "= 2/m t₁ : dz" in text
+    assert "2/m t₁ : dX w" in text
+    assert "2/m t₁ wᵀ : dX" in text
+    assert "∂L/∂X = 2/m t₁ wᵀ" in text
+    assert text.rstrip().endswith("where\n  z = X w + 𝟏 b\n  yhat = relu(z)\n"
+                                  "  t₁ = step(z) ⊙ (yhat - y)")
+    # names="lets": the user's names only, every factor written out
+    plain = d.text("lets")
+    assert "= 2/m (step(z) ⊙ (yhat - y)) : dz" in plain
+    assert "2/m (step(z) ⊙ (yhat - y)) : dX w" in plain
+    assert "2/m (step(z) ⊙ (yhat - y)) wᵀ : dX" in plain
+    assert "∂L/∂X = 2/m (step(z) ⊙ (yhat - y)) wᵀ" in plain
+    assert plain.rstrip().endswith("yhat = relu(z)")
     kinds = [s.kind for s in d.steps]
     assert kinds[0] == "differential" and kinds.count("gradient") == 3
     assert kinds.count("intermediate") == 2  # dyhat and dz substituted: the chain rule
@@ -83,7 +92,7 @@ def test_jacobian_stays_structured():
     W, Xs = mc.matrix("W", m, n), mc.matrix("Xs", n, p)
     assert str(mc.jacobian(W @ Xs, Xs)) == "I ⊗ W"
     assert str(mc.jacobian(W @ Xs, W)) == "Xsᵀ ⊗ I"
-    assert str(mc.jacobian(mc.tanh(A @ x), x)) == "Diag(1 - tanh(A x).^2) A"
+    assert str(mc.jacobian(mc.tanh(A @ x), x)) == "Diag(𝟏 - tanh(A x)∘²) A"
     assert str(mc.jacobian(X.T, X)) == "K(m,n)"
 
 

@@ -280,3 +280,53 @@ def test_numpy_output_runs_without_matcalc(tmp_path):
                       "f, g = value_and_gradient(X, w, y)\n"
                       "assert abs(f - 3) < 1e-12 and np.allclose(g, 2 * np.ones(3))\n")
     subprocess.run([sys.executable, str(script)], check=True, cwd=tmp_path)
+
+
+# ----------------------------------------------------------------------------------------
+# Shared factors named once (issue 9)
+# ----------------------------------------------------------------------------------------
+
+ATTENTION = "norm2(exp(Q*K')./(exp(Q*K')*matrix(1))*V - Y)^2"
+
+
+def _grad_out(*argv: str) -> str:
+    import contextlib
+    import io
+
+    from matcalc.cli import main
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["grad", *argv]) == 0
+    return buf.getvalue()
+
+
+def test_readme_first_command_names_the_shared_factors() -> None:
+    out = _grad_out("norm2(relu(X*w + b) - y)^2", "--wrt", "w", "--wrt", "b", "--wrt", "X",
+                    "--steps")
+    assert out.count("X w + 𝟏 b") == 1 and "  t₁ = X w + 𝟏 b" in out
+    full = _grad_out("norm2(relu(X*w + b) - y)^2", "--wrt", "w", "--steps", "--names", "none")
+    assert full.count("X w + 𝟏 b") > 2 and "where" not in full
+
+
+def test_attention_prints_exp_once() -> None:
+    out = _grad_out(ATTENTION, "--wrt", "Q")
+    assert out.count("exp(Q Kᵀ)") == 1 and "  t₁ = exp(Q Kᵀ)" in out
+
+
+def test_text_names_reach_the_output() -> None:
+    out = _grad_out("z = X*w + b; norm2(relu(z) - y)^2", "--wrt", "w", "--names", "lets")
+    assert out == "∂f/∂w = 2 Xᵀ (step(z) ⊙ (relu(z) - y))\nwhere\n  z = X w + 𝟏 b\n"
+    out = _grad_out("z = X*w + b; norm2(relu(z) - y)^2", "--wrt", "w", "--names", "none")
+    assert out == "∂f/∂w = 2 Xᵀ (step(X w + 𝟏 b) ⊙ (relu(X w + 𝟏 b) - y))\n"
+
+
+def test_latex_document_compiles_with_where_lines() -> None:
+    from latex_util import PDFLATEX_MISSING, compile_latex, pdflatex_available
+
+    doc = _grad_out(ATTENTION, "--wrt", "Q", "--latex-document")
+    assert doc.startswith("\\documentclass") and r"t_{1} &= \exp(Q K^{\top})" in doc
+    if not pdflatex_available():
+        pytest.skip(PDFLATEX_MISSING)
+    ok, log = compile_latex(doc)
+    assert ok, log[-2000:]

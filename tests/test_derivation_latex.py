@@ -29,6 +29,7 @@ from problems import seed000, seed001
 
 import matcalc as mc
 from matcalc.expr.nodes import Add
+from matcalc.printing.derivation import _named
 from matcalc.printing.tex import latex_document
 from matcalc.printing.text import _negated
 
@@ -237,20 +238,26 @@ def test_sample_documents_compile():
 
 
 @pytest.mark.parametrize("name", list(SEEDS) + SAMPLE_NAMES)
-def test_document_has_every_step_and_gradient(name):
+@pytest.mark.parametrize("names", ["lets", "auto"])
+def test_document_has_every_step_and_gradient(name, names):
     d = SEEDS[name]() if name in SEEDS else sample(name)
-    doc = d.to_latex_document()
+    doc = d.to_latex_document(names=names)
     assert doc.startswith("\\documentclass") and doc.rstrip().endswith("\\end{document}")
     def shown(e) -> bool:
         # A long sum is broken over rows, one term a row: then every term must be there.
         terms = e.terms if isinstance(e, Add) and mc.latex(e) not in doc else (e,)
         return all(mc.latex(t if _negated(t) is None else _negated(t)) in doc for t in terms)
 
-    for step in d.steps:
+    # with names="auto" each step is shown with its shared factors named (t₁ = …)
+    steps, lets = _named(d, names)
+    for step in steps:
         assert shown(step.rhs), f"{name}: step {step.rhs} is missing"
-    for x, g in d.gradients.items():
-        assert shown(g), f"{name}: ∂/∂{x.name} is missing"
-    for z in d.lets:
+    for step in steps[-len(d.gradients):]:
+        assert step.kind == "gradient" and shown(step.rhs), f"{name}: ∂/∂{step.lhs} is missing"
+    if names == "lets":
+        assert [s.rhs for s in steps] == [s.rhs for s in d.steps]
+        assert lets == d.lets
+    for z in lets:
         assert mc.latex(z.expr) in doc, f"{name}: the definition of {z.name} is missing"
     assert doc.count("\\begin{align*}") == 1 and doc.count("\\end{align*}") == 1
 
@@ -312,12 +319,13 @@ def test_seed_document_fits_the_page(seed):
     assert not too_wide, f"overfull lines (pt): {too_wide}"
 
 
-def test_seed000_document_reads_like_the_accepted_answer():
+@pytest.mark.parametrize("names", ["lets", "auto"])
+def test_seed000_document_reads_like_the_accepted_answer(names):
     """dL = (2/m)(ŷ−y):dŷ = (2/m)H(ŷ−y):dz = (2/m)H(ŷ−y):dX w + … = (2/m)H(ŷ−y)wᵀ:dX + …,
-    with H v written step(z) ⊙ v, in that order; then the gradients (in the order asked)
-    and the definitions."""
-    doc = SEEDS["000-answer-names"]().to_latex_document()
-    h = r"(\operatorname{step}(z) \odot (\hat{y} - y))"
+    with H v written step(z) ⊙ v (names="lets") or named once (t₁, names="auto"), in that
+    order; then the gradients (in the order asked) and the definitions."""
+    doc = SEEDS["000-answer-names"]().to_latex_document(names=names)
+    h = r"(\operatorname{step}(z) \odot (\hat{y} - y))" if names == "lets" else "t_{1}"
     chain = [r"\mathrm{d}L &= ",
              r"&= \frac{2}{m} (\hat{y} - y) : \mathrm{d}\hat{y}",
              rf"&= \frac{{2}}{{m}} {h} : \mathrm{{d}}z",
@@ -326,6 +334,8 @@ def test_seed000_document_reads_like_the_accepted_answer():
              r"\frac{\partial L}{\partial \beta}",
              rf"\frac{{\partial L}}{{\partial X}} &= \frac{{2}}{{m}} {h} w^{{\top}}",
              r"\text{where}\quad z &= X w + \mathbf{1} \beta"]
+    if names == "auto":
+        chain.append(r"t_{1} &= \operatorname{step}(z) \odot (\hat{y} - y)")
     at = [doc.find(piece) for piece in chain]
     missing = [piece for piece, i in zip(chain, at) if i < 0]
     assert not missing, f"not in the document: {missing}\n{doc}"

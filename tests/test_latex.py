@@ -25,6 +25,7 @@ from latex_util import (
 )
 
 import matcalc as mc
+from matcalc.expr.dims import ONE
 from matcalc.expr.nodes import (
     NODE_TYPES,
     Add,
@@ -90,7 +91,8 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     (Number(m.expr * n.expr), "m n"),
     (Ones(m, 1), r"\mathbf{1}"),
     (Ones(1, n), r"\mathbf{1}^{\top}"),
-    (Ones(m, n), r"\mathbf{1}_{m\times n}"),
+    (Ones(m, n), r"\mathbf{1} \mathbf{1}^{\top}"),  # the outer product, as the text prints it
+    (Ones(ONE, ONE), "1"),
     (Identity(n), "I"),
     (Zero(m, n), "0"),
     (Commutation(m, n), "K_{m,n}"),
@@ -153,7 +155,7 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     (mc.relu(X @ w), r"\operatorname{relu}(X w)"),
     (mc.tanh(X), r"\tanh(X)"),
     (mc.exp(b), r"\exp(b)"),
-    (mc.ones(m, n) - mc.tanh(X) ** 2, r"\mathbf{1}_{m\times n} - \tanh(X)^{\circ 2}"),
+    (mc.ones(m, n) - mc.tanh(X) ** 2, r"\mathbf{1} \mathbf{1}^{\top} - \tanh(X)^{\circ 2}"),
     (sigma(z), r"\sigma(z)"),
     (sigma.prime(z), r"\sigma'(z)"),
     (Apply("sigma", z, 2), r"\sigma''(z)"),
@@ -238,7 +240,7 @@ def test_names(name: str, expected: str) -> None:
 def test_dims_use_the_same_names() -> None:
     n1, = mc.dims("n1")
     assert latex_dim(n1) == "n_{1}"
-    assert latex(Ones(n1, m)) == r"\mathbf{1}_{n_{1}\times m}"
+    assert latex(Commutation(n1, m)) == r"K_{n_{1},m}"
     assert latex(Number(2 / n1.expr)) == r"\frac{2}{n_{1}}"
 
 
@@ -272,7 +274,7 @@ def test_package_export_survives_submodule_import() -> None:
 
 # Every command the printer may emit; each is in KaTeX's and MathJax's supported lists.
 KATEX_SAFE = {
-    "left", "right", "mathopen", "frac", "odot", "otimes", "operatorname", "mathbf",
+    "left", "right", "mathopen", "frac", "odot", "oslash", "otimes", "operatorname", "mathbf",
     "mathrm", "mathit",
     "top", "circ", "det", "log", "exp", "tanh", "sin", "cos", "tan", "arcsin", "arccos",
     "arctan", "sqrt", "lVert", "rVert", "lvert", "rvert", "times", "cdot", "hat", "bar",

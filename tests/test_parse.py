@@ -481,11 +481,23 @@ def test_gradients_print_as_text_that_reads_back_to_the_same_values(case: tuple)
 
 @pytest.mark.parametrize("text", [
     "x + y", "a + b", "tr(A)", "det(A)", "logdet(A)", "exp(x)", "sum(x)", "vec(X)",
-    "diag(A)", "Diag(x)", "relu(x) - x", "x.^2", "sigmoid(x) + tanh(x)",
+    "diag(A)", "Diag(x)", "relu(x) - x", "sigmoid(x) + tanh(x)",
 ])
 def test_where_the_printer_writes_parse_syntax_str_reads_back(text: str) -> None:
     e = parse(text)
     assert parse(str(e), **_same_symbols(e)) == e
+
+
+@pytest.mark.parametrize("text, printed, plain", [
+    ("x.^2", "x∘²", "x.^2"), ("x./y", "x ⊘ y", "x.*y.^(-1)"), ("x + 1", "x + 𝟏", "x + vector(1)"),
+])
+def test_where_the_printer_writes_math_unparse_writes_the_syntax(text: str, printed: str,
+                                                                  plain: str) -> None:
+    """The Hadamard power and quotient print as ∘ and ⊘ (one notation with ⊙), the ones
+    vector as 𝟏; ``unparse`` (the CLI's --plain) gives text that parse() reads back."""
+    e = parse(text)
+    assert str(e) == printed and unparse(e) == plain
+    assert parse(unparse(e), **_same_symbols(e)) == e
 
 
 def test_unparse_refuses_what_text_cannot_say() -> None:

@@ -34,9 +34,9 @@ def test_seed001_printed_forms_match_the_vectorized_section():
     # Seed 001 §3: 2/n (V⊙D) Xᵀ, 2/n R Sᵀ, 2/n sum(V⊙D, columns), 2/n sum(R, columns),
     # with V = W2ᵀR and D = σ′(Z) = step(Z).
     assert str(gW2) == "2/n R Sᵀ"
-    assert str(gb2) == "2/n R 1"
+    assert str(gb2) == "2/n R 𝟏"
     assert str(gW1) == "2/n (step(Z) ⊙ (W2ᵀ R)) Xᵀ"
-    assert str(gb1) == "2/n (step(Z) ⊙ (W2ᵀ R)) 1"
+    assert str(gb1) == "2/n (step(Z) ⊙ (W2ᵀ R)) 𝟏"
 
 
 @pytest.mark.parametrize("loss", ["norm", "sum_sq", "frob", "trace"])
@@ -98,7 +98,7 @@ def test_seed003_jacobian_is_structured():
     J = mc.jacobian(Y, X)
     # vec dY = (I ⊗ U) Diag(vec σ′(Z)) (I ⊗ W) vec dX. The accepted answer's
     # (US′) ⊙ (W dX) multiplies matrices of different shapes: U must stay outside.
-    assert str(J) == "(I ⊗ U) Diag(vec(sigma'(W X + b 1ᵀ))) (I ⊗ W)"
+    assert str(J) == "(I ⊗ U) Diag(vec(sigma'(W X + b 𝟏ᵀ))) (I ⊗ W)"
     assert J.shape == (Y.shape[0] * Y.shape[1], X.shape[0] * X.shape[1])
 
 
@@ -114,7 +114,7 @@ def test_seed003_gradient_of_a_scalar_readout_exact():
     f = mc.sum(Y)
     # every variable: ∂/∂c = p 1 needs the inner dimension of 1ₖ1ₚᵀ·1ₚ (a past bug)
     assert mc.check_grad(f, [X, W, U, b, c], {m: 2, n: 2, p: 3, k: 2})
-    assert str(mc.grad(f, c)) == "p 1"
+    assert str(mc.grad(f, c)) == "p 𝟏"
 
 
 def test_seed003_accepted_answer_hadamard_has_mismatched_shapes():

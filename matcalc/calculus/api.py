@@ -62,21 +62,27 @@ class Derivation:
     steps: list[Step] = field(default_factory=list)
     lets: list[Let] = field(default_factory=list)
     intermediate: dict[Let, Expr] = field(default_factory=dict)
+    names: str = "auto"
 
     @property
     def name(self) -> str:
         return self.f.name if isinstance(self.f, Let) else "f"
 
     def __str__(self) -> str:
-        return display.show("derivation_text", self)
+        return display.show("derivation_text", self, None)
 
-    def latex(self) -> str:
+    def text(self, names: str | None = None) -> str:
+        """The derivation as text; ``names`` (``"auto"``, ``"lets"``, ``"none"``) overrides
+        how shared factors are named (default: the ``names`` given to :func:`derive`)."""
+        return display.show("derivation_text", self, names)
+
+    def latex(self, names: str | None = None) -> str:
         """An ``aligned`` block (renders inside ``\\[ ... \\]``) with every step."""
-        return display.show("derivation_latex", self)
+        return display.show("derivation_latex", self, names)
 
-    def to_latex_document(self, title: str | None = None) -> str:
+    def to_latex_document(self, title: str | None = None, names: str | None = None) -> str:
         """A complete, compilable LaTeX document with every step and gradient."""
-        return display.show("derivation_document", self, title)
+        return display.show("derivation_document", self, title, names)
 
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
@@ -189,7 +195,10 @@ def _require_scalar(f: Expr, what: str) -> None:
         )
 
 
-def derive(f: Expr, wrt: Any) -> Derivation:
+_NAMES = ("auto", "lets", "none")
+
+
+def derive(f: Expr, wrt: Any, names: str = "auto") -> Derivation:
     """Derive the gradients of scalar ``f`` step by step by the differential method.
 
     Parameters
@@ -198,6 +207,11 @@ def derive(f: Expr, wrt: Any) -> Derivation:
         A 1×1 expression (a named intermediate gives the derivation its name).
     wrt : Symbol or sequence of Symbol
         The variables.
+    names : {"auto", "lets", "none"}
+        How the printed derivation names things. ``"auto"`` (the default): the named
+        intermediates of ``f`` (``mc.let``), and ``t₁ = …`` for each factor that a step or
+        the gradients repeat; ``"lets"``: the named intermediates only; ``"none"``:
+        everything written out (named intermediates are expanded before deriving).
 
     Returns
     -------
@@ -206,7 +220,28 @@ def derive(f: Expr, wrt: Any) -> Derivation:
     """
     _require_scalar(f, "derive")
     xs, _ = _check_wrt(wrt)
-    return _backprop(f, xs, number(1), True, Simplifier())
+    if names not in _NAMES:
+        raise ValueError(f"mc.derive: names={names!r}: expected one of "
+                         f"{', '.join(map(repr, _NAMES))}")
+    if names == "none":
+        f = _expand_lets(f)
+    deriv = _backprop(f, xs, number(1), True, Simplifier())
+    deriv.names = names
+    return deriv
+
+
+def _expand_lets(e: Expr) -> Expr:
+    """``e`` with every named intermediate replaced by its definition."""
+    memo: dict[Expr, Expr] = {}
+
+    def go(node: Expr) -> Expr:
+        hit = memo.get(node)
+        if hit is None:
+            hit = go(node.expr) if isinstance(node, Let) else map_children(node, go)
+            memo[node] = hit
+        return hit
+
+    return go(e)
 
 
 def grad(f: Expr, x: Any) -> Expr | list[Expr]:

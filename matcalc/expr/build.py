@@ -111,6 +111,11 @@ def constant(value: Any) -> sympy.Expr | None:
         f = float(value)
         if f != f or f in (float("inf"), float("-inf")):
             raise ValueError(f"constant {value!r} is not finite")
+        # a float is the nearest double to what was meant: 1/3 gives 0.333…, which is read
+        # back as the fraction 1/3 (small denominator, same double), not 3333333333333333/10¹⁶
+        near = Fraction(f).limit_denominator(1000)
+        if float(near) == f:
+            return sympy.Rational(near.numerator, near.denominator)
         return sympy.Rational(repr(f))
     return None
 

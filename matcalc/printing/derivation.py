@@ -9,11 +9,13 @@ math-mode LaTeX that renders with amsmath/amssymb and in MathJax/KaTeX.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 from ..expr.dims import ONE
-from ..expr.nodes import Add, Expr, Symbol
+from ..expr.nodes import Add, Expr, Let, Symbol
+from .names import check_names, share
 from .tex import _paren, latex, latex_document, latex_name
 from .text import PREC, signed_terms, to_str
 
@@ -25,6 +27,7 @@ _WIDE = 140
 
 _SYMBOLS = [
     ("⁻ᵀ", r"^{-\top}"), ("⁻¹", r"^{-1}"), ("ᵀ", r"^{\top}"), ("⊙", r"\odot "),
+    ("⊘", r"\oslash "), ("𝟏", r"\mathbf{1}"), ("∘²", r"^{\circ 2}"), ("∘", r"^{\circ}"),
     ("⊗", r"\otimes "), ("⇔", r"\iff "), ("∂", r"\partial "), ("Σ", r"\sum "),
     ("≠", r"\neq "), ("ₙ", r"_{n}"), ("ₚ", r"_{p}"), ("ₖ", r"_{k}"), ("₁", r"_{1}"), ("₂", r"_{2}"),
 ]
@@ -72,11 +75,28 @@ def _rows(lead: str, e: Expr) -> list[str]:
     return rows
 
 
-def derivation_latex(d: Any) -> str:
+def _named(d: Any, names: str | None) -> tuple[list[Any], list[Let]]:
+    """The steps with shared factors named (``names``, default the derivation's own), and
+    the names to list under ``where``."""
+    names = check_names(names or getattr(d, "names", "auto"))
+    # the user's names are listed even where only their differential is (dY, not Y)
+    named = share([*(s.rhs for s in d.steps), *d.lets], "lets" if names == "none" else names,
+                  [s.kind == "gradient" for s in d.steps] + [False] * len(d.lets))
+    steps = [replace_step(s, rhs) for s, rhs in zip(d.steps, named.exprs)]
+    return steps, named.where()
+
+
+def replace_step(step: Any, rhs: Expr) -> Any:
+    """``step`` with its right-hand side replaced (steps are frozen dataclasses)."""
+    return step if rhs is step.rhs else dataclasses.replace(step, rhs=rhs)
+
+
+def derivation_latex(d: Any, names: str | None = None) -> str:
     """The derivation as ``\\begin{aligned} ... \\end{aligned}``."""
     name = latex_name(d.name)
     rows: list[str] = []
-    for s in d.steps:
+    steps, lets = _named(d, names)
+    for s in steps:
         # The rule goes on its own line above its step: long equations leave no room beside.
         if s.rule and s.kind != "gradient":
             parts = rule_latex(s.rule).split(_SEP)
@@ -90,24 +110,26 @@ def derivation_latex(d: Any) -> str:
             rows.extend(_rows(rf"\frac{{\partial {name}}}{{\partial {latex(s.lhs)}}} &= ", s.rhs))  # type: ignore[arg-type]
         else:
             rows.extend(_rows("&= ", s.rhs))
-    for i, z in enumerate(d.lets):
+    for i, z in enumerate(lets):
         lead = r"\text{where}\quad " if i == 0 else ""
         rows.append(rf"{lead}{latex_name(z.name)} &= {latex(z.expr)}")
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
-def derivation_document(d: Any, title: str | None = None) -> str:
+def derivation_document(d: Any, title: str | None = None, names: str | None = None) -> str:
     """A complete ``.tex`` document with every step and gradient of ``d``."""
     wrt = ", ".join(x.name for x in d.wrt)
     title = title or f"Gradients of {d.name} with respect to {wrt}"
-    return latex_document(derivation_latex(d), title)
+    return latex_document(derivation_latex(d, names), title)
 
 
-def derivation_text(d: Any) -> str:
-    """The derivation as text: one step a line, each with its rule in brackets."""
+def derivation_text(d: Any, names: str | None = None) -> str:
+    """The derivation as text: one step a line, each with its rule in brackets, then the
+    names it uses (``where``), the user's first."""
     fsym = Symbol(d.name, ONE, ONE)
     lines: list[str] = []
-    for s in d.steps:
+    steps, lets = _named(d, names)
+    for s in steps:
         rule = f"    [{s.rule}]" if s.rule else ""
         if s.kind == "differential":
             lines.append(f"d{d.name} = {to_str(s.rhs)}{rule}")
@@ -117,7 +139,7 @@ def derivation_text(d: Any) -> str:
             lines.append(f"∂{fsym.name}/∂{to_str(s.lhs)} = {to_str(s.rhs)}")  # type: ignore[arg-type]
         else:
             lines.append(f"{' ' * len(d.name)}  = {to_str(s.rhs)}{rule}")
-    if d.lets:
+    if lets:
         lines.append("where")
-        lines.extend(f"  {z.name} = {to_str(z.expr)}" for z in d.lets)
+        lines.extend(f"  {z.name} = {to_str(z.expr)}" for z in lets)
     return "\n".join(lines)

@@ -55,7 +55,7 @@ from ..expr.nodes import (
     Zero,
     is_scalar_shape,
 )
-from .text import PREC, coef_is_negative, join_terms, scalar_fraction
+from .text import PREC, coef_is_negative, hadamard_quotient, join_terms, scalar_fraction
 
 __all__ = ["latex", "latex_name", "latex_dim", "latex_document"]
 
@@ -92,6 +92,7 @@ _ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde", "dot": r"\dot",
             "ddot": r"\ddot", "check": r"\check", "breve": r"\breve"}
 
 _TRAILING_DIGITS = re.compile(r"^(.*?)(\d+)$")
+_FROM_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
 def _letter(base: str) -> str | None:
@@ -137,6 +138,8 @@ def latex_name(name: str) -> str:
         ``hat``/``bar``/``tilde`` suffixes as accents (``yhat`` → ``\hat{y}``,
         ``y_bar`` → ``\bar{y}``); any other multi-letter name as ``\mathit{name}``.
     """
+    # generated names (t₁, t₂: matcalc.printing.names) carry subscript digits
+    name = name.translate(_FROM_SUBSCRIPTS)
     head, *parts = name.split("_")
     parts = [p for p in parts if p]
     if not head:  # a name like ``_x``: no base letter to hang subscripts on
@@ -300,12 +303,15 @@ def _(e: Number) -> tuple[str, int]:
 
 @_latex.register
 def _(e: Ones) -> tuple[str, int]:
-    """``1`` for a column, ``1ᵀ`` for a row (as in the seeds' answers), ``1_{m×n}`` else."""
+    """``𝟏`` for a column, ``𝟏ᵀ`` for a row (as in the seeds' answers), ``𝟏 𝟏ᵀ`` for a
+    matrix (as the text printer writes it), ``1`` for 1×1."""
+    if e.cols == 1 and e.rows == 1:
+        return "1", PREC["atom"]
     if e.cols == 1:
         return r"\mathbf{1}", PREC["atom"]
     if e.rows == 1:
         return r"\mathbf{1}^{\top}", PREC["postfix"]
-    return rf"\mathbf{{1}}_{{{latex_dim(e.rows)}\times {latex_dim(e.cols)}}}", PREC["atom"]
+    return r"\mathbf{1} \mathbf{1}^{\top}", PREC["product"]
 
 
 @_latex.register
@@ -383,8 +389,13 @@ def _(e: Hadamard) -> tuple[str, int]:
         for f in e.factors[1:]:
             text = _juxtapose(text, _paren(f, PREC["product"]))
         return text, PREC["product"]
-    return (r" \odot ".join(_paren(f, PREC["product"], strict=True) for f in e.factors),
-            PREC["hadamard"])
+    num, den = hadamard_quotient(e)
+    text = (r" \odot ".join(_paren(f, PREC["product"], strict=True) for f in num)
+            if num else "1")
+    if den:
+        below = den[0] if len(den) == 1 else Hadamard(tuple(den))
+        text += r" \oslash " + _paren(below, PREC["postfix"])
+    return text, PREC["hadamard"]
 
 
 @_latex.register

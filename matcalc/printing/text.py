@@ -44,7 +44,8 @@ from ..expr.nodes import (
     is_scalar_shape,
 )
 
-__all__ = ["to_str", "PREC", "precedence", "coef_is_negative", "signed_terms", "join_terms"]
+__all__ = ["to_str", "PREC", "precedence", "coef_is_negative", "signed_terms", "join_terms",
+           "hadamard_quotient", "ONE_VECTOR"]
 
 # One precedence table for every printer: higher binds tighter.
 PREC = {
@@ -114,13 +115,20 @@ def _(e: Number) -> tuple[str, int]:
     return _coef(v), PREC["product"]
 
 
+# The ones vector is a bold one, so that it never reads as the number 1 (∂f/∂b = 𝟏).
+ONE_VECTOR = "𝟏"
+
+
 @_print.register
 def _(e: Ones) -> tuple[str, int]:
-    if e.cols == 1:
+    """``𝟏`` (a column), ``𝟏ᵀ`` (a row), ``𝟏 𝟏ᵀ`` (a matrix: the outer product); ``1`` for 1×1."""
+    if e.cols == 1 and e.rows == 1:
         return "1", PREC["atom"]
+    if e.cols == 1:
+        return ONE_VECTOR, PREC["atom"]
     if e.rows == 1:
-        return "1ᵀ", PREC["postfix"]
-    return f"ones({e.rows},{e.cols})", PREC["atom"]
+        return ONE_VECTOR + "ᵀ", PREC["postfix"]
+    return f"{ONE_VECTOR} {ONE_VECTOR}ᵀ", PREC["product"]
 
 
 @_print.register
@@ -200,8 +208,8 @@ def _(e: ScalarMul) -> tuple[str, int]:
         num, den = split
         return (f"{_paren(num, PREC['product'])} {_paren(e.x, PREC['product'])} / "
                 f"{_paren(den, PREC['postfix'])}"), PREC["scale"]
-    if isinstance(e.x, Ones) and e.x.cols == 1:  # a column of s: written 1 s, as in z = Xw + 1b
-        return f"1 {_paren(s, PREC['product'])}", PREC["product"]
+    if isinstance(e.x, Ones) and e.x.cols == 1:  # a column of s: written 𝟏 s, as in z = Xw + 𝟏b
+        return f"{ONE_VECTOR} {_paren(s, PREC['product'])}", PREC["product"]
     return f"{_paren(s, PREC['product'])} {_paren(e.x, PREC['product'])}", PREC["product"]
 
 
@@ -227,7 +235,29 @@ def _(e: MatMul) -> tuple[str, int]:
 def _(e: Hadamard) -> tuple[str, int]:
     if is_scalar_shape(e.shape):  # a product of scalars
         return " ".join(_paren(f, PREC["product"]) for f in e.factors), PREC["product"]
-    return " ⊙ ".join(_paren(f, PREC["product"], strict=True) for f in e.factors), PREC["hadamard"]
+    num, den = hadamard_quotient(e)
+    text = " ⊙ ".join(_paren(f, PREC["product"], strict=True) for f in num) if num else "1"
+    if den:
+        below = den[0] if len(den) == 1 else Hadamard(tuple(den))
+        # a product below ⊘ is parenthesized too: a ⊘ (B C), lest it read as (a ⊘ B) C
+        text += " ⊘ " + _paren(below, PREC["postfix"])
+    return text, PREC["hadamard"]
+
+
+def hadamard_quotient(e: Hadamard) -> tuple[list[Expr], list[Expr]]:
+    """The factors of ``e`` above and below an elementwise division: ``a ⊙ b∘⁻¹`` is ``a ⊘ b``.
+
+    A factor ``x∘(-k)`` goes below as ``x∘k``, so every printer writes a quotient as one,
+    with ⊘ last (``a ⊙ b ⊘ c``, never ``a ⊘ c ⊙ b``).
+    """
+    num: list[Expr] = []
+    den: list[Expr] = []
+    for f in e.factors:
+        if isinstance(f, Power) and coef_is_negative(f.k) and f.shape == e.shape:
+            den.append(f.x if f.k == -1 else Power(f.x, -f.k))
+        else:
+            num.append(f)
+    return num, den
 
 
 @_print.register
@@ -245,8 +275,8 @@ def _(e: Frob) -> tuple[str, int]:
 def _(e: Transpose) -> tuple[str, int]:
     if isinstance(e.x, Inverse):
         return _paren(e.x.x, PREC["postfix"], strict=True) + "⁻ᵀ", PREC["postfix"]
-    if isinstance(e.x, Ones) and e.x.cols == 1:
-        return "1ᵀ", PREC["postfix"]
+    if isinstance(e.x, Ones):  # the transpose of a ones matrix is a ones matrix
+        return _print(Ones(e.x.cols, e.x.rows))
     return _paren(e.x, PREC["postfix"], strict=True) + "ᵀ", PREC["postfix"]
 
 
@@ -259,10 +289,17 @@ def _(e: Inverse) -> tuple[str, int]:
 
 @_print.register
 def _(e: Power) -> tuple[str, int]:
+    """``x^2`` for a 1×1 base; the Hadamard power ``X∘²`` (``X∘⁻¹``, ``X∘(1/3)``) else."""
     k = e.k
-    ks = str(k) if (k.is_Integer and k >= 0) else f"({_coef(k)})"
-    op = "^" if is_scalar_shape(e.x.shape) else ".^"
-    return f"{_paren(e.x, PREC['postfix'], strict=True)}{op}{ks}", PREC["postfix"]
+    base = _paren(e.x, PREC["postfix"], strict=True)
+    if is_scalar_shape(e.x.shape):
+        ks = str(k) if (k.is_Integer and k >= 0) else f"({_coef(k)})"
+        return f"{base}^{ks}", PREC["postfix"]
+    ks = str(k).translate(_SUPERSCRIPTS) if k.is_Integer else f"({_coef(k)})"
+    return f"{base}∘{ks}", PREC["postfix"]
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 @_print.register
