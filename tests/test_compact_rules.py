@@ -33,14 +33,14 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
         lambda: mc.parse("exp(x)./(1 + exp(x))", x=x), "sigmoid(x)", False),
     "log(exp(z)) = z": (lambda: mc.log(mc.exp(M @ x)), "M x", False),
     "log(s x) = log(x) + log(s) 1, log(x.^k) = k log(x)": (
-        lambda: mc.log(x / mc.sum(x)), "log(x) - 1 log(sum(x))", True),
-    "(s x).^k = s^k x.^k": (lambda: (s * x) ** -1 * u, "(x.^(-1) ⊙ u) / s", True),
+        lambda: mc.log(x / mc.sum(x)), "log(x) - 𝟏 log(sum(x))", True),
+    "(s x).^k = s^k x.^k": (lambda: (s * x) ** -1 * u, "(u ⊘ x) / s", True),
     "a ⊙ (a.^(-1) ⊙ b + c) = b + a ⊙ c": (
         lambda: mc.exp(x) * (y / mc.exp(x) + s * mc.ones(n)), "y + s exp(x)", False),
     "(a ⊙ b)ᵀ a.^(-1) = sum(b)": (
         lambda: (mc.exp(x) * y).T @ mc.exp(x) ** -1, "sum(y)", False),
     "1×1 sub-products of a chain are scalars: A (uᵀ v) B = (uᵀ v) A B": (
-        lambda: mc.ones(n) @ (x.T @ y), "1 xᵀ y", False),
+        lambda: mc.ones(n) @ (x.T @ y), "𝟏 xᵀ y", False),
     "a sum leads with a positive term: -y + exp(X w) = exp(X w) - y": (
         lambda: -y + mc.exp(x), "exp(x) - y", False),
     "a negated sum turned around: -c A (y - X w) = c A (X w - y)": (
@@ -63,7 +63,7 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
     "exp(b log a) ⊙ a.^k = exp((b + k) log a)": (
         lambda: mc.exp(s * mc.log(x)) * x ** -1, "exp((s - 1) log(x))", True),
     "elementwise terms over one denominator: a ⊘ d - b ⊘ d.^2 = (a ⊙ d - b) ⊘ d.^2": (
-        lambda: (1 + x) ** -1 - x * (1 + x) ** -2, "(1 + x).^(-2)", True),
+        lambda: (1 + x) ** -1 - x * (1 + x) ** -2, "(𝟏 + x)∘⁻²", True),
 }
 
 

@@ -295,6 +295,8 @@ def _(e: Power) -> tuple[str, int]:
     if is_scalar_shape(e.x.shape):
         ks = str(k) if (k.is_Integer and k >= 0) else f"({_coef(k)})"
         return f"{base}^{ks}", PREC["postfix"]
+    if k == sympy.Rational(1, 2):  # as a person writes it: sqrt(𝟏 + x∘²), not (…)∘(1/2)
+        return f"sqrt({to_str(e.x)})", PREC["atom"]
     ks = str(k).translate(_SUPERSCRIPTS) if k.is_Integer else f"({_coef(k)})"
     return f"{base}∘{ks}", PREC["postfix"]
 
