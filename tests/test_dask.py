@@ -161,3 +161,17 @@ def test_gradient_over_x_three_times_a_workers_memory(client, tmp_path: Path) ->
     assert _reads(log) == list(range(0, rows, chunk))
     peaks = client.run(_peak_rss)  # each worker process's lifetime peak resident memory
     assert len(peaks) == 2 and max(peaks.values()) < LIMIT, peaks
+
+
+def test_minimize_with_data_held_on_the_workers(client) -> None:
+    pytest.importorskip("scipy", reason="needs the optimize extra (scipy)")
+    lam = mc.scalar("lam")
+    ridge = (X @ w - y).T @ (X @ w - y) / m + lam * (w.T @ w)
+    rng = np.random.default_rng(5)
+    Xn = rng.normal(size=(4000, 5))
+    yn = Xn @ rng.normal(size=5) + rng.normal(size=4000)
+    Xd, yd = client.persist([da.from_array(Xn, chunks=(1000, 5)), da.from_array(yn, chunks=1000)])
+    res = mc.minimize(ridge, {"w": np.zeros(5)}, data={"X": Xd, "y": yd, "lam": 0.1},
+                      options={"gtol": 1e-12, "ftol": 1e-16})
+    want = np.linalg.solve(Xn.T @ Xn / 4000 + 0.1 * np.eye(5), Xn.T @ yn / 4000)
+    np.testing.assert_allclose(res.x["w"], want, rtol=1e-7)
