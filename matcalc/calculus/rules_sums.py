@@ -12,16 +12,30 @@ from __future__ import annotations
 
 import sympy
 
-from ..expr.nodes import Add, Expr, Inverse, MatMul, ScalarMul, Scale, Transpose, children
+from ..expr.nodes import (
+    Add,
+    Expr,
+    Inverse,
+    MatMul,
+    ScalarMul,
+    Scale,
+    Symbol,
+    Transpose,
+    children,
+)
 from ..expr.ops import add, mm, scale, smul, tp
 from .rulebook import ckey, rule, split
 
 __all__: list[str] = []
 
 
+def _minus(c: sympy.Expr) -> bool:
+    """A constant printed with a leading minus (-2, -1/n)."""
+    return bool(c < 0) if c.is_Number else bool(c.could_extract_minus_sign())
+
+
 def _negative(t: Expr) -> bool:
-    c = split(t)[0]
-    return bool(c.could_extract_minus_sign()) if isinstance(c, sympy.Expr) else False
+    return _minus(split(t)[0])
 
 
 @rule(Add, name="a sum leads with a positive term: -y + exp(X w) = exp(X w) - y", phase=1)
@@ -52,10 +66,8 @@ def _sum_factor(core: Expr) -> tuple[int, Add, bool] | None:
 @rule(Scale, name="a negated sum turned around: -c A (y - X w) = c A (X w - y)", phase=1)
 def _(e: Scale) -> Expr | None:
     """−c A (b − a) = c A (a − b), when at most as many terms are positive as negative."""
-    if not e.coef.could_extract_minus_sign():
-        return None
-    found = _sum_factor(e.x)
-    if found is None:
+    found = _sum_factor(e.x)  # the cheap test first: this is tried on every constant multiple
+    if found is None or not _minus(e.coef):
         return None
     at, s, transposed = found
     negative = sum(_negative(t) for t in s.terms)
@@ -120,6 +132,26 @@ def _transposed(t: Expr) -> Expr | None:
     return tp(t) if not children(t) else None
 
 
+def _leaf_transposes(t: Expr) -> tuple[int, int] | None:
+    """(leaves printed transposed, symbols printed plain) of a term :func:`_transposed`
+    takes, or None: the transposes that taking tᵀ removes and adds."""
+    match t:
+        case Scale(x=x):
+            return _leaf_transposes(x)
+        case MatMul(factors=fs):
+            parts = [_leaf_transposes(f) for f in fs]
+            if any(p is None for p in parts):
+                return None
+            return sum(p[0] for p in parts), sum(p[1] for p in parts)  # type: ignore[index]
+        case Transpose() | Inverse(x=Transpose()):
+            return 1, 0
+        case Inverse(x=x):
+            return (0, 1) if isinstance(x, Symbol) else None
+    if children(t):
+        return None
+    return (0, 1) if isinstance(t, Symbol) else (0, 0)
+
+
 def _transposes(e: Expr) -> int:
     """How many transposes print in ``e`` (X⁻ᵀ counts one)."""
     here = isinstance(e, Transpose) and not isinstance(e.x, Inverse)
@@ -131,6 +163,11 @@ def _transposes(e: Expr) -> int:
 def _(e: Add) -> Expr | None:
     """(A + B)ᵀ = Aᵀ + Bᵀ read right to left (MC (4)), when it prints shorter: it saves
     more transposes than the two parentheses it costs."""
+    counts = [_leaf_transposes(t) for t in e.terms]
+    if any(c is None for c in counts):
+        return None
+    if sum(c[0] - c[1] for c in counts) - 1 <= 2:  # type: ignore[index]
+        return None  # a cheap bound first: the rule is tried on every sum of products
     flipped = [_transposed(t) for t in e.terms]
     if any(f is None for f in flipped):
         return None
