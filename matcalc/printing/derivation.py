@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ..expr.dims import ONE
-from ..expr.nodes import Add, Expr, Let, Symbol
+from ..expr.nodes import Add, Expr, Frob, Hadamard, Let, Symbol, children
 from .names import check_names, share
 from .tex import _paren, latex, latex_document, latex_name
 from .text import PREC, signed_terms, to_str
@@ -23,7 +23,7 @@ __all__ = ["derivation_text", "derivation_latex", "derivation_document", "rule_l
 
 _SEP = r",\; "
 # Rough width budget, in characters of LaTeX source, before a sum is broken over rows.
-_WIDE = 140
+_WIDE = 80
 
 _SYMBOLS = [
     ("⁻ᵀ", r"^{-\top}"), ("⁻¹", r"^{-1}"), ("ᵀ", r"^{\top}"), ("⊙", r"\odot "),
@@ -63,18 +63,6 @@ def rule_latex(rule: str) -> str:
     return _SEP.join(parts)
 
 
-def _rows(lead: str, e: Expr) -> list[str]:
-    """``lead e`` as one row, or, for a long sum, one row per term (``&\\quad + t``)."""
-    text = latex(e)
-    if not isinstance(e, Add) or len(text) <= _WIDE:
-        return [f"{lead}{text}"]
-    (_, first, _), *rest = signed_terms(e)
-    rows = [f"{lead}{_paren(first, PREC['sum'])}"]
-    rows.extend(rf"&\quad {sign} {_paren(t, PREC['sum'], strict=strict)}"
-                for sign, t, strict in rest)
-    return rows
-
-
 def _named(d: Any, names: str | None) -> tuple[list[Any], list[Let]]:
     """The steps with shared factors named (``names``, default the derivation's own), and
     the names to list under ``where``."""
@@ -91,36 +79,129 @@ def replace_step(step: Any, rhs: Expr) -> Any:
     return step if rhs is step.rhs else dataclasses.replace(step, rhs=rhs)
 
 
-def derivation_latex(d: Any, names: str | None = None) -> str:
-    """The derivation as ``\\begin{aligned} ... \\end{aligned}``."""
+def _rows(lead: str, e: Expr, cont: str = r"&\quad ") -> list[str]:
+    """``lead e`` as one row, or, for a long equation, several: a sum one term a row
+    (``&\\quad + t``), a Frobenius product ``A : B`` broken after the colon, each part
+    broken again while it is still too wide for the page."""
+    parts = _break(e, "")
+    rows = [f"{lead}{parts[0]}"]
+    rows.extend(f"{cont}{p}" for p in parts[1:])
+    return rows
+
+
+def _break(e: Expr, prefix: str) -> list[str]:
+    """The LaTeX of ``e`` (after ``prefix``) in pieces of at most about ``_WIDE`` source
+    characters, each a continuation of the one before."""
+    text = latex(e)
+    if len(text) <= _WIDE:
+        return [prefix + text]
+    if isinstance(e, Add):
+        out: list[str] = []
+        for i, (sign, t, strict) in enumerate(signed_terms(e)):
+            head = prefix if i == 0 else f"{sign} "
+            if _paren(t, PREC["sum"], strict=strict) != latex(t):
+                out.append(head + _paren(t, PREC["sum"], strict=strict))
+            else:
+                out.extend(_break(t, head))
+        return out
+    if isinstance(e, Frob):
+        left = _paren(e.a, PREC["scale"])
+        head = _break(e.a, prefix) if left == latex(e.a) else _break_inside(e.a, left, prefix)
+        head[-1] += " :"
+        right = _paren(e.b, PREC["scale"])
+        tail = _break(e.b, "") if right == latex(e.b) else _break_inside(e.b, right, "")
+        return head + tail
+    if isinstance(e, Hadamard) and len(e.factors) > 1 and " \\odot " in text:
+        # at the top-level ⊙ nearest the middle: both halves fit, or break again
+        cut = text.find(" \\odot ", len(text) // 2)
+        if cut < 0 or not _balanced(text[:cut]):
+            cut = text.find(" \\odot ")
+        if cut > 0 and _balanced(text[:cut]):
+            return [prefix + text[:cut], text[cut + 1:]]
+    return _break_inside(e, text, prefix)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+    return depth == 0
+
+
+def _break_inside(e: Expr, text: str, prefix: str) -> list[str]:
+    """A long product broken inside its widest parenthesized sum: ``2 (a`` / ``+ b) K``."""
+    best: Expr | None = None
+    stack = list(children(e))
+    while stack:  # the widest sum within a few levels of e
+        c = stack.pop()
+        if isinstance(c, Add) and (best is None or len(latex(c)) > len(latex(best))):
+            best = c
+        elif not isinstance(c, Add):
+            stack.extend(children(c))
+    if best is None:
+        return [prefix + text]
+    inner = latex(best)
+    at = text.find(f"({inner})")
+    if at < 0 or len(inner) < _WIDE // 2:
+        return [prefix + text]
+    pieces = _break(best, prefix + text[:at] + "(")
+    pieces[-1] += ")" + text[at + len(inner) + 2:]
+    return pieces
+
+
+def _step_rows(d: Any, names: str | None) -> list[tuple[str, str]]:
+    """The derivation as (row, justification) pairs; the justification goes on the first
+    row of its step, in a column of its own to the right."""
     name = latex_name(d.name)
-    rows: list[str] = []
+    out: list[tuple[str, str]] = []
     steps, lets = _named(d, names)
+    restate = False  # after a sub-derivation, the main equation says again what it is
     for s in steps:
-        # The rule goes on its own line above its step: long equations leave no room beside.
-        if s.rule and s.kind != "gradient":
-            parts = rule_latex(s.rule).split(_SEP)
-            for i in range(0, len(parts), 2):  # two identities a row, so the list fits
-                rows.append(r"&\qquad[\," + _SEP.join(parts[i:i + 2]) + r"\,]")
+        rule = rule_latex(s.rule) if s.rule and s.kind != "gradient" else ""
         if s.kind == "differential":
-            rows.extend(_rows(rf"\mathrm{{d}}{name} &= ", s.rhs))
+            rows = _rows(rf"\mathrm{{d}}{name} &= ", s.rhs)
         elif s.kind == "intermediate":
-            rows.extend(_rows(rf"\mathrm{{d}}{latex_name(s.lhs.of.name)} &= ", s.rhs))  # type: ignore[union-attr]
+            # set apart: a sub-derivation, not a continuation of the main equation
+            of = latex_name(s.lhs.of.name)  # type: ignore[union-attr]
+            rows = _rows(rf"&\qquad\text{{where }} \mathrm{{d}}{of} = ", s.rhs,
+                         r"&\qquad\quad ")
+            restate = True
         elif s.kind == "gradient":
-            rows.extend(_rows(rf"\frac{{\partial {name}}}{{\partial {latex(s.lhs)}}} &= ", s.rhs))  # type: ignore[arg-type]
+            rows = _rows(rf"\frac{{\partial {name}}}{{\partial {latex(s.lhs)}}} &= ", s.rhs)  # type: ignore[arg-type]
         else:
-            rows.extend(_rows("&= ", s.rhs))
+            lead = rf"\mathrm{{d}}{name} &= " if restate else "&= "
+            restate = False
+            rows = _rows(lead, s.rhs)
+        out.append((rows[0], rule))
+        out.extend((r, "") for r in rows[1:])
+    # the definitions on the right of the alignment point, so that a wide "where" does not
+    # push every equation right
     for i, z in enumerate(lets):
-        lead = r"\text{where}\quad " if i == 0 else ""
-        rows.append(rf"{lead}{latex_name(z.name)} &= {latex(z.expr)}")
+        lead = r"\text{where }" if i == 0 else r"\phantom{\text{where }}"
+        out.append((rf"&\qquad {lead}{latex_name(z.name)} = {latex(z.expr)}", ""))
+    return out
+
+
+def derivation_latex(d: Any, names: str | None = None) -> str:
+    """The derivation as ``\\begin{aligned} ... \\end{aligned}``, each step's justification
+    to its right (``&& [\\,…\\,]``)."""
+    rows = [f"{row} && [\\,{rule}\\,]" if rule else row for row, rule in _step_rows(d, names)]
     return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
 
 def derivation_document(d: Any, title: str | None = None, names: str | None = None) -> str:
-    """A complete ``.tex`` document with every step and gradient of ``d``."""
+    """A complete ``.tex`` document with every step and gradient of ``d``.
+
+    The steps are an ``align*`` that may break across pages; each justification is a tag
+    (``\\tag*{[…]}``), which LaTeX sets at the right margin, or on a line of its own below
+    a step too wide to leave room for it, so no line runs into the margin.
+    """
     wrt = ", ".join(x.name for x in d.wrt)
     title = title or f"Gradients of {d.name} with respect to {wrt}"
-    return latex_document(derivation_latex(d, names), title)
+    rows = [f"{row} \\tag*{{$[\\,{rule}\\,]$}}" if rule else row
+            for row, rule in _step_rows(d, names)]
+    body = "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+    return latex_document(body, title, math=False)
 
 
 def derivation_text(d: Any, names: str | None = None) -> str:
