@@ -30,7 +30,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Diag", "abs", "arccos", "arcsin", "arctan", "cos", "det", "diag", "exp", "eye",
         "frob", "hadamard", "inv", "kron", "let", "log", "logdet", "matrix", "norm", "ones",
         "relu", "scalar", "sigmoid", "sign", "sin", "softplus", "sqrt", "step", "sum", "tan",
-        "tanh", "tr", "trace", "vec", "vector", "zeros", "elementwise",
+        "tanh", "tr", "trace", "vec", "vector", "zeros", "elementwise", "mean", "softmax",
+        "log_softmax", "logsumexp",
     ),
     "matcalc.printing.tex": ("latex",),
     "matcalc.calculus.api": (

@@ -202,6 +202,9 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     (mc.logdet(Sigma / m),
      r"\log\,\mathopen{}\left\lvert\det\mathopen{}\left(\frac{1}{m} \Sigma\right)\right\rvert"),
     (Scale(2, X / b), r"2 \frac{X}{b}"),
+    (mc.softmax(X, axis=1), r"\operatorname{softmax}_{\mathrm{row}}(X)"),
+    (mc.logsumexp(w), r"\operatorname{logsumexp}(w)"),
+    (mc.logsumexp(X, axis=0), r"\operatorname{logsumexp}_{\mathrm{col}}(X)"),
 ]
 
 

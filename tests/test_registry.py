@@ -22,6 +22,7 @@ from matcalc.expr.nodes import (
     Kron,
     Let,
     LogDet,
+    LogSumExp,
     MatMul,
     Norm,
     Number,
@@ -29,6 +30,7 @@ from matcalc.expr.nodes import (
     Power,
     ScalarMul,
     Scale,
+    Softmax,
     Sum,
     Symbol,
     Trace,
@@ -54,7 +56,7 @@ LINEAR = {Add, Scale, ScalarMul, MatMul, Transpose, Hadamard, Diag, DiagPart, Ve
 # ...and those that never do: leaves (dX itself is the Delta leaf), and nonlinear maps,
 # whose differentials the d rules rewrite into linear nodes.
 NOT_LINEAR = {Symbol, Number, Ones, Identity, Zero, Commutation, Delta, Let, Power, Apply,
-              Inverse, Det, LogDet, Norm}
+              Inverse, Det, LogDet, Norm, Softmax, LogSumExp}
 
 
 def test_every_node_type_is_classified_for_the_linear_tables():

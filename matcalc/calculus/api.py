@@ -19,12 +19,15 @@ from ..expr.nodes import (
     Delta,
     Expr,
     Let,
+    LogSumExp,
+    Softmax,
     Symbol,
     Zero,
     children,
     is_scalar_shape,
     map_children,
     replace,
+    walk,
 )
 from ..expr.ops import add, number
 from .adjoint import Round, isolate, pair
@@ -117,6 +120,33 @@ def _lets_outer_first(e: Expr) -> list[Let]:
     return list(reversed(order))
 
 
+def _softmax_names(f: Expr, lets: Sequence[Let], simp: Any = simplify) -> dict[Expr, Let]:
+    """Names for the softmaxes that f's derivatives contain: p = softmax(z) (P for a
+    matrix), so gradients read as the textbook's sum(y) p − y and Diag(p) − p pᵀ.
+
+    A softmax the user named already keeps the user's name; a name in use is not taken
+    (p2, p3, ... then).
+    """
+    named = {z.expr for z in lets}
+    taken = {s.name for s in f.free_symbols} | {z.name for z in lets}
+    out: dict[Expr, Let] = {}
+    for node in walk(f):
+        if isinstance(node, (Softmax, LogSumExp)):
+            P = node if isinstance(node, Softmax) else Softmax(node.x, node.axis)
+            if P in named or P in out:
+                continue
+            base = "p" if P.shape[1] == 1 or P.shape[0] == 1 else "P"
+            name, k = base, 1
+            while name in taken:
+                k += 1
+                name = f"{base}{k}"
+            taken.add(name)
+            out[P] = Let(name, P)
+    # derivatives meet the softmax in simplified form (b 1ᵀ inside its argument, say)
+    out.update({simp(P): z for P, z in list(out.items())})
+    return out
+
+
 def _check_wrt(wrt: Any) -> tuple[tuple[Symbol, ...], bool]:
     many = isinstance(wrt, (list, tuple))
     xs = tuple(wrt) if many else (wrt,)
@@ -134,6 +164,8 @@ def _backprop(
     # After simplifying, write a named intermediate's name wherever its definition
     # reappears (u for exp(z)): the names people gave read better than the expansions.
     names = {z.expr: z for z in lets}
+    auto = _softmax_names(f, lets, simplifier)
+    names.update(auto)
 
     def simp(e: Expr) -> Expr:
         return replace(simplifier(e), names)
@@ -176,7 +208,8 @@ def _backprop(
         deriv.gradients[x] = done.get(Delta(x), Zero(*x.shape))
         if record:
             steps.append(Step("gradient", x, deriv.gradients[x], "df = G : dX  ⇔  ∂f/∂X = G"))
-    deriv.lets = lets[::-1]
+    used = {n for g in deriv.gradients.values() for n in walk(g) if isinstance(n, Let)}
+    deriv.lets = lets[::-1] + [z for z in dict.fromkeys(auto.values()) if z in used or record]
     return deriv
 
 
@@ -311,7 +344,9 @@ def jacobian(F: Expr, x: Symbol) -> Expr:
     _check_wrt(x)
     d = Differentiator([x])
     J = VecJacobian(x, lambda z: d(z.expr))
-    return simplify(J(d(F)))
+    lets = _lets_outer_first(F)
+    names = {z.expr: z for z in lets if isinstance(z.expr, Softmax)}
+    return replace(simplify(J(d(F))), {**names, **_softmax_names(F, lets)})
 
 
 def hessian(f: Expr, x: Symbol) -> Expr:

@@ -14,6 +14,7 @@ from functools import singledispatch
 
 import sympy
 
+from ..expr.dims import ONE
 from ..expr.functions import derivative
 from ..expr.nodes import (
     Add,
@@ -31,6 +32,7 @@ from ..expr.nodes import (
     Kron,
     Let,
     LogDet,
+    LogSumExp,
     MatMul,
     Norm,
     Number,
@@ -38,6 +40,7 @@ from ..expr.nodes import (
     Power,
     ScalarMul,
     Scale,
+    Softmax,
     Sum,
     Symbol,
     Trace,
@@ -61,6 +64,7 @@ from ..expr.ops import (
     tp,
     unvec,
     vec,
+    zero_like,
 )
 
 __all__ = ["differential", "Differentiator", "DIFF_RULES"]
@@ -281,6 +285,41 @@ def _(e: Norm, d: Differentiator) -> Expr:
 def _(e: Frob, d: Differentiator) -> Expr:
     """d(A : B) = dA : B + A : dB (product rule on tr(AᵀB))."""
     return add(frob(d(e.a), e.b), frob(e.a, d(e.b)), like=e)
+
+
+def _dlogsumexp(Z: Expr, axis: int | None, dZ: Expr) -> Expr:
+    """d logsumexp(Z) with p = softmax(Z) along the same axis: pᵀdz for a vector, P : dZ
+    over all entries, 1ᵀ(P ⊙ dZ) per column, (P ⊙ dZ)1 per row."""
+    P = Softmax(Z, axis)
+    r, c = Z.shape
+    if axis is None:
+        return mm(tp(P), dZ) if c == 1 else mm(P, tp(dZ)) if r == 1 else frob(P, dZ)
+    if axis == 0:
+        return mm(Ones(ONE, r), had(P, dZ))
+    return mm(had(P, dZ), Ones(c, ONE))
+
+
+@_d.register
+def _(e: LogSumExp, d: Differentiator) -> Expr:
+    """d logsumexp(Z) = softmax(Z) : dZ, along each normalized column or row (the
+    normalizer's derivative is the softmax: Σⱼ exp(zⱼ) dzⱼ / Σₖ exp(zₖ) = pᵀdz)."""
+    dZ = d(e.x)
+    return zero_like(e) if is_zero(dZ) else _dlogsumexp(e.x, e.axis, dZ)
+
+
+@_d.register
+def _(e: Softmax, d: Differentiator) -> Expr:
+    """d softmax(Z) = P ⊙ (dZ − 1 d logsumexp(Z)) with P = softmax(Z), since
+    P = exp(Z − 1 logsumexp(Z)); for a vector dp = (Diag(p) − p pᵀ) dz."""
+    dZ = d(e.x)
+    if is_zero(dZ):
+        return zero_like(e)
+    dL = _dlogsumexp(e.x, e.axis, dZ)
+    r, c = e.shape
+    if e.axis is None:
+        return add(had(e, dZ), scale(-1, smul(dL, e)))
+    spread = mm(Ones(r, ONE), dL) if e.axis == 0 else mm(dL, Ones(ONE, c))
+    return add(had(e, dZ), scale(-1, had(e, spread)))
 
 
 DIFF_RULES = _d

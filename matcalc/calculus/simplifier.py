@@ -16,6 +16,7 @@ import sympy
 
 from ..expr.nodes import (
     Add,
+    Apply,
     Commutation,
     Delta,
     Det,
@@ -283,6 +284,18 @@ def _(e: MatMul) -> Expr | None:
     return None
 
 
+@rule(MatMul, name="1ᵀx = sum(x) inside a product")
+def _(e: MatMul) -> Expr | None:
+    """A 1×1 pair 1ᵀx or xᵀ1 inside a longer chain (p 1ᵀ y = sum(y) p)."""
+    fs = list(e.factors)
+    for i in range(len(fs) - 1):
+        a, b = fs[i], fs[i + 1]
+        if is_scalar_shape((a.shape[0], b.shape[1])) and len(fs) > 2 and (
+                isinstance(a, Ones) or isinstance(b, Ones)):
+            return mm(*fs[:i], _sum(b if isinstance(a, Ones) else a), *fs[i + 2:])
+    return None
+
+
 def _sum(x: Expr) -> Expr:
     if isinstance(x, Ones):
         return number(x.shape[0].expr * x.shape[1].expr)
@@ -306,6 +319,21 @@ def _(e: Hadamard) -> Expr | None:
         return scale(c, had(*rest) if rest else number(1))
     out = had(*fs)
     return out if out != e else None
+
+
+@rule(Hadamard, name="eᵘ ⊙ (1 + eᵘ)⁻¹ = σ(u)")
+def _(e: Hadamard) -> Expr | None:
+    """softplus′ = σ: the quotient overflows to inf/inf for large u, σ(u) does not."""
+    fs = list(e.factors)
+    for i, f in enumerate(fs):
+        if isinstance(f, Power) and f.k == -1 and isinstance(f.x, Add) and len(f.x.terms) == 2:
+            one, ex = f.x.terms if isinstance(f.x.terms[0], (Ones, Number)) else f.x.terms[::-1]
+            if (isinstance(one, Ones) or (isinstance(one, Number) and one.value == 1)) and \
+                    isinstance(ex, Apply) and ex.fn == "exp" and ex.order == 0 and ex in fs:
+                rest = [g for k, g in enumerate(fs) if k != i]
+                rest.remove(ex)
+                return had(Apply("sigmoid", ex.x), *rest)
+    return None
 
 
 @rule(Hadamard, name="x ⊙ x = x.^2")

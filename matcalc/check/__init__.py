@@ -7,4 +7,7 @@ interpreter and test points), :mod:`fdcheck` (central differences), :mod:`verifi
 
 May import: :mod:`matcalc.expr`, :mod:`matcalc.calculus`, :mod:`matcalc.printing` (reports
 print expressions) and :mod:`matcalc.text` (claims may be given as text).
+:mod:`sympy_softmax` adds softmax and logsumexp to the bridge's table.
 """
+
+from . import sympy_softmax  # noqa: F401 - registers its rules in sympy_bridge

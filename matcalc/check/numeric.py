@@ -34,6 +34,7 @@ from ..expr.nodes import (
     Kron,
     Let,
     LogDet,
+    LogSumExp,
     MatMul,
     Norm,
     Number,
@@ -41,6 +42,7 @@ from ..expr.nodes import (
     Power,
     ScalarMul,
     Scale,
+    Softmax,
     Sum,
     Symbol,
     Trace,
@@ -371,6 +373,23 @@ def _(e: Kron, it: _Interp) -> Array:
 @_ev.register
 def _(e: Frob, it: _Interp) -> Array:
     return np.array([[np.sum(it.ev(e.a) * it.ev(e.b))]])
+
+
+def _logsumexp(x: Array, axis: int | None) -> Array:
+    """log Σ exp along ``axis`` (2-D kept), the max subtracted first so it cannot overflow."""
+    m = np.max(x, axis=axis, keepdims=True)
+    return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+
+
+@_ev.register
+def _(e: LogSumExp, it: _Interp) -> Array:
+    return _logsumexp(it.ev(e.x), e.axis)
+
+
+@_ev.register
+def _(e: Softmax, it: _Interp) -> Array:
+    x = it.ev(e.x)
+    return np.exp(x - _logsumexp(x, e.axis))
 
 
 # Functions of the one operand ``x``, as NumPy computes them (log|det| via slogdet, so

@@ -24,7 +24,7 @@ import sympy
 from ..expr.dims import Dim, check_name, fmt_shape
 from ..expr.functions import FUNCTIONS
 from ..expr.nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, children, walk
-from . import array_runtime, chain, reduce, runtime  # noqa: F401  (chain and reduce register)
+from . import array_runtime, chain, reduce, runtime, stable  # noqa: F401  (they register)
 from .array_api import ArrayAPI
 from .emit import POSTFIX, Code, Emitter
 from .lower import Lowerer, Val, densify, full, impl_key, lower
@@ -33,7 +33,7 @@ __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 
 # Names the generated module defines; a symbol with one of these names would shadow them.
 _HELPERS = ("_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
-            "_sigmoid", "_commutation")
+            "_sigmoid", "_commutation", "_logsumexp", "_softmax")
 _RESERVED = {"np", *_HELPERS}
 
 BACKENDS = ("numpy", "array_api")

@@ -14,7 +14,7 @@ import numpy as np
 from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
-           "_sigmoid", "_commutation"]
+           "_sigmoid", "_commutation", "_logsumexp", "_softmax"]
 
 
 def _array(x: Any, name: str) -> np.ndarray:
@@ -141,6 +141,28 @@ def _sigmoid(x: Any) -> Any:
     np.logaddexp(0, t, out=t)
     np.negative(t, out=t)
     return np.exp(t, out=t)
+
+
+def _logsumexp(x: np.ndarray, axis: Any) -> Any:
+    """log Σ exp(x) along ``axis`` (None: a scalar; 0/1: kept 2-D), the maximum subtracted
+    first so no exp overflows; an all −inf slice gives −inf, not NaN."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m[~np.isfinite(m)] = 0
+    t = np.subtract(x, m)
+    np.exp(t, out=t)
+    out = np.log(t.sum(axis=axis, keepdims=True))
+    out += m
+    return out[0, 0] if axis is None else out
+
+
+def _softmax(x: np.ndarray, axis: Any) -> np.ndarray:
+    """exp(x) / Σ exp(x) along ``axis``, the maximum subtracted first (one buffer)."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m[~np.isfinite(m)] = 0
+    t = np.subtract(x, m)
+    np.exp(t, out=t)
+    t /= t.sum(axis=axis, keepdims=True)
+    return t
 
 
 def _commutation(m: int, n: int, dtype: Any) -> np.ndarray:

@@ -30,6 +30,7 @@ from .nodes import (
     Kron,
     Let,
     LogDet,
+    LogSumExp,
     MatMul,
     Norm,
     Number,
@@ -37,6 +38,7 @@ from .nodes import (
     Power,
     ScalarMul,
     Scale,
+    Softmax,
     Sum,
     Symbol,
     Trace,
@@ -47,7 +49,8 @@ from .nodes import (
 
 __all__ = [
     "matrix", "vector", "scalar", "ones", "eye", "zeros", "let", "as_expr", "hadamard", "kron",
-    "vec", "Diag", "diag", "trace", "tr", "frob", "inv", "det", "logdet", "sum", "norm",
+    "vec", "Diag", "diag", "trace", "tr", "frob", "inv", "det", "logdet", "sum", "mean", "norm",
+    "softmax", "log_softmax", "logsumexp",
     "relu", "step", "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt",
     "tan", "arcsin", "arccos", "arctan", "sign", "constant", "elementwise", "ElementwiseFunction",
 ]
@@ -353,9 +356,88 @@ def logdet(x: Any) -> Expr:
     return LogDet(as_expr(x))
 
 
-def sum(x: Any) -> Expr:  # noqa: A001 - the API's name
-    """The sum of all entries."""
-    return Sum(as_expr(x))
+def check_axis(axis: Any, fn: str) -> int | None:
+    """``axis`` as None, 0 or 1; anything else is a ValueError naming the argument."""
+    if axis is None:
+        return None
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool) and int(axis) in (0, 1):
+        return int(axis)
+    raise ValueError(f"mc.{fn}: the argument 'axis' must be None, 0 or 1, got {axis!r}")
+
+
+def sum(x: Any, axis: Any = None) -> Expr:  # noqa: A001 - the API's name
+    """The sum of all entries (1×1), of each column (``axis=0``: 1ᵀX, 1×n) or of each row
+    (``axis=1``: X1, m×1).
+
+    The column and row sums are products with a ones vector, as broadcasting is, so
+    derivations show the ones vector and the adjoint rules need nothing new.
+    """
+    axis = check_axis(axis, "sum")
+    x = as_expr(x)
+    r, c = x.shape
+    if axis is None:
+        return Sum(x)
+    if axis == 0:
+        return x if r == 1 else _matmul(Ones(ONE, r), x)
+    return x if c == 1 else _matmul(x, Ones(c, ONE))
+
+
+def mean(x: Any, axis: Any = None) -> Expr:
+    """The mean of all entries (1×1), of each column (``axis=0``, 1×n) or of each row
+    (``axis=1``, m×1): :func:`sum` along the axis divided by the count."""
+    axis = check_axis(axis, "mean")
+    x = as_expr(x)
+    r, c = x.shape
+    count = r * c if axis is None else (r if axis == 0 else c)
+    return sum(x, axis) if count == 1 else _div(sum(x, axis), count)
+
+
+def _softmax_axis(x: Expr, axis: Any, fn: str) -> int | None:
+    """The axis a softmax of ``x`` normalizes over, None for "all entries" (which is also
+    what a vector's own axis means); a normalization over one entry is a ShapeError."""
+    axis = check_axis(axis, fn)
+    r, c = x.shape
+    if axis is None:
+        if r == 1 and c == 1:
+            raise ShapeError(f"mc.{fn}: {_describe(x)} has a single entry, so its {fn} is a "
+                             "constant; normalize over a vector or a matrix")
+        return None
+    length, other = (r, c) if axis == 0 else (c, r)
+    if length == 1:
+        raise ShapeError(
+            f"mc.{fn}({x}, axis={axis}): {_describe(x)} has length 1 along axis {axis}, so "
+            f"each {'column' if axis == 0 else 'row'} has a single entry and the {fn} is a "
+            f"constant; use axis={1 - axis if other != 1 else None}")
+    return None if other == 1 else axis
+
+
+def softmax(x: Any, axis: Any = None) -> Expr:
+    """``exp(Z) / Σ exp(Z)``, normalized as SciPy's ``softmax``: over all entries
+    (``axis=None``; a vector: its entries), each column (``axis=0``) or each row
+    (``axis=1``). Shaped like Z."""
+    x = as_expr(x)
+    return Softmax(x, _softmax_axis(x, axis, "softmax"))
+
+
+def logsumexp(x: Any, axis: Any = None) -> Expr:
+    """``log Σ exp(Z)`` as SciPy's ``logsumexp``: 1×1 over all entries (``axis=None``),
+    1×n over each column (``axis=0``), m×1 over each row (``axis=1``)."""
+    axis = check_axis(axis, "logsumexp")
+    x = as_expr(x)
+    r, c = x.shape
+    if axis is not None and (r, c)[axis] == 1:
+        return x  # over a single entry: log exp z = z
+    if axis is not None and (r, c)[1 - axis] == 1:
+        axis = None  # a vector along its length: all of its entries
+    return LogSumExp(x, axis)
+
+
+def log_softmax(x: Any, axis: Any = None) -> Expr:
+    """``Z − logsumexp(Z)`` broadcast back along the axis (SciPy's ``log_softmax``): a
+    named composition, so its derivative goes through logsumexp's, p = softmax(Z)."""
+    x = as_expr(x)
+    axis = _softmax_axis(x, axis, "log_softmax")
+    return _sub(x, LogSumExp(x, axis))
 
 
 def norm(x: Any) -> Expr:

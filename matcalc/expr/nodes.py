@@ -21,8 +21,8 @@ __all__ = [
     "Expr", "Symbol", "Number", "Ones", "Identity", "Zero", "Commutation", "Delta", "Let",
     "Add", "Scale", "ScalarMul", "MatMul", "Transpose", "Hadamard", "Power", "Apply",
     "Diag", "DiagPart", "Vec", "Unvec", "Kron", "Trace", "Inverse", "Det", "LogDet", "Sum",
-    "Norm", "Frob", "NODE_TYPES", "children", "map_children", "walk", "replace",
-    "is_scalar_shape",
+    "Norm", "Frob", "Softmax", "LogSumExp", "NODE_TYPES", "children", "map_children", "walk",
+    "replace", "is_scalar_shape",
 ]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -510,10 +510,40 @@ class Frob(Expr):
         self._finish((ONE, ONE))
 
 
+def _axis_shape(x: Expr, axis: int | None) -> Shape:
+    """The shape of a reduction of ``x`` along ``axis`` (SciPy's: None all, 0 columns, 1 rows)."""
+    if axis not in (None, 0, 1):
+        raise ValueError(f"axis must be None, 0 or 1, got {axis!r}")
+    return (ONE, ONE) if axis is None else (ONE, x.shape[1]) if axis == 0 else (x.shape[0], ONE)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Softmax(Expr):
+    """``softmax(Z)``: exp(Z) normalized over all entries (None), each column (0) or row (1)."""
+
+    x: Expr
+    axis: int | None = None
+
+    def __post_init__(self) -> None:
+        _axis_shape(self.x, self.axis)
+        self._finish(self.x.shape)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class LogSumExp(Expr):
+    """``logsumexp(Z)``: log Σ exp over all entries (1×1), each column (1×n) or row (m×1)."""
+
+    x: Expr
+    axis: int | None = None
+
+    def __post_init__(self) -> None:
+        self._finish(_axis_shape(self.x, self.axis))
+
+
 NODE_TYPES: tuple[type[Expr], ...] = (
     Symbol, Number, Ones, Identity, Zero, Commutation, Delta, Let, Add, Scale, ScalarMul,
     MatMul, Transpose, Hadamard, Power, Apply, Diag, DiagPart, Vec, Unvec, Kron, Trace,
-    Inverse, Det, LogDet, Sum, Norm, Frob,
+    Inverse, Det, LogDet, Sum, Norm, Frob, Softmax, LogSumExp,
 )
 
 # ----------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from ..expr.nodes import (
     Kron,
     Let,
     LogDet,
+    LogSumExp,
     MatMul,
     Norm,
     Number,
@@ -46,6 +47,7 @@ from ..expr.nodes import (
     Power,
     ScalarMul,
     Scale,
+    Softmax,
     Sum,
     Symbol,
     Trace,
@@ -508,6 +510,15 @@ def _(e: LogDet) -> tuple[str, int]:
 @_latex.register
 def _(e: Sum) -> tuple[str, int]:
     return _call(r"\operatorname{sum}", e.x)
+
+
+@_latex.register(Softmax)
+@_latex.register(LogSumExp)
+def _(e: Softmax | LogSumExp) -> tuple[str, int]:
+    """``softmax``/``logsumexp`` with the normalized axis as a subscript (col, row)."""
+    name = r"\operatorname{softmax}" if isinstance(e, Softmax) else r"\operatorname{logsumexp}"
+    sub = "" if e.axis is None else ("_{\\mathrm{col}}" if e.axis == 0 else "_{\\mathrm{row}}")
+    return _call(name + sub, e.x)
 
 
 @_latex.register

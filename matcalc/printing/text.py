@@ -27,6 +27,7 @@ from ..expr.nodes import (
     Kron,
     Let,
     LogDet,
+    LogSumExp,
     MatMul,
     Norm,
     Number,
@@ -34,6 +35,7 @@ from ..expr.nodes import (
     Power,
     ScalarMul,
     Scale,
+    Softmax,
     Sum,
     Symbol,
     Trace,
@@ -319,6 +321,15 @@ def _call(name: str):  # noqa: ANN202
 for _cls, _name in [(DiagPart, "diag"), (Vec, "vec"), (Trace, "tr"), (Det, "det"),
                     (LogDet, "logdet"), (Sum, "sum")]:
     _print.register(_cls)(_call(_name))
+
+
+@_print.register(Softmax)
+@_print.register(LogSumExp)
+def _(e: Softmax | LogSumExp) -> tuple[str, int]:
+    """``softmax(Z)``, ``logsumexp(Z, axis=1)``: SciPy's spelling of the axis."""
+    name = "softmax" if isinstance(e, Softmax) else "logsumexp"
+    axis = "" if e.axis is None else f", axis={e.axis}"
+    return f"{name}({to_str(e.x)}{axis})", PREC["atom"]
 
 
 @_print.register

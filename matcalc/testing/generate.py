@@ -53,6 +53,7 @@ NODE_COVERAGE = (
     "Symbol", "Number", "Ones", "Identity", "Zero", "Commutation", "Let", "Add", "Scale",
     "ScalarMul", "MatMul", "Transpose", "Hadamard", "Power", "Apply", "Diag", "DiagPart",
     "Vec", "Unvec", "Kron", "Trace", "Inverse", "Det", "LogDet", "Sum", "Norm", "Frob",
+    "Softmax", "LogSumExp",
 )
 
 
@@ -198,8 +199,11 @@ class ExprGen:
     def positive(self, shape: Shape, depth: int) -> Expr:
         """An expression whose entries are positive at every point."""
         x = self.expr(shape, depth)
-        how = self.src.choice(["exp", "square", "sigmoid", "softplus"])
-        if how == "exp":
+        how = self.src.choice(["exp", "square", "sigmoid", "softplus", "softmax"])
+        if how == "softmax" and shape != (ONE, ONE):
+            axes = [None] + [a for a in (0, 1) if shape[a] != 1 and shape[1 - a] != 1]
+            return mcb.softmax(x, self.src.choice(axes))
+        if how in ("exp", "softmax"):
             return mcb.exp(x)
         if how == "square":
             return x * x + self.src.choice(_SHIFTS)
@@ -241,7 +245,7 @@ class ExprGen:
             # diag and Diag of a 1×1 are 1×1 too: the corner where the compiler's
             # diag-of-a-product einsum once met a scalar (issue 13)
             options += ["trace", "sum", "norm", "frob", "det", "logdet", "inverse",
-                        "scalar_kron", "add", "diag", "diagpart"]
+                        "scalar_kron", "add", "diag", "diagpart", "logsumexp"]
         else:
             options += ["scalarmul", "hadamard", "unvec"]
         if square and not scalar:
@@ -324,6 +328,9 @@ class ExprGen:
         """A 1×1 product ``a b`` through any inner dim (1 included): uᵀv, s t, r v."""
         k = self.any_dim()
         return self.expr((ONE, k), depth) @ self.expr((k, ONE), depth)
+
+    def _logsumexp(self, shape: Shape, depth: int) -> Expr:
+        return mcb.logsumexp(self.expr(self.any_shape(), depth))
 
     def _scalar_kron(self, shape: Shape, depth: int) -> Expr:
         a, b = self.proper_dim(), self.proper_dim()

@@ -21,6 +21,8 @@ Grammar (lowest precedence first; ``{}`` repeats, ``[]`` is optional)::
     atom     := NUMBER | "(" expr ")" | "eye"
               | ("vector" | "matrix") "(" NUMBER ")"    (constant with inferred shape)
               | FUNCTION "(" expr ")" | "kron" "(" expr "," expr ")"
+              | ("sum" | "mean" | "softmax" | "log_softmax" | "logsumexp")
+                "(" expr [ "," NUMBER ] ")"            (axis 0: each column, 1: each row)
               | NAME
     NUMBER   := digits ["." digits] [("e" | "E") ["+" | "-"] digits]  |  "." digits [...]
     NAME     := ASCII letter or "_", then letters, digits, "_" (not a Python keyword)
@@ -70,8 +72,11 @@ MAX_DEPTH = 100
 FUNCTIONS: dict[str, int] = {
     **{name: 1 for name in ELEMENTWISE},
     "sum": 1, "norm1": 1, "norm2": 1, "tr": 1, "det": 1, "logdet": 1, "inv": 1, "diag": 1,
-    "Diag": 1, "vec": 1, "kron": 2,
+    "Diag": 1, "vec": 1, "kron": 2, "mean": 1, "softmax": 1, "log_softmax": 1,
+    "logsumexp": 1,
 }
+# Functions that take an optional second argument, the axis (0: each column, 1: each row).
+AXIS_FUNCTIONS = ("sum", "mean", "softmax", "log_softmax", "logsumexp")
 
 # ----------------------------------------------------------------------------------------
 # 1. Tokens
@@ -344,8 +349,14 @@ class _Parser:
             if len(args) < FUNCTIONS[name]:
                 raise self.error(f"expected ',' and a second argument of {name}, "
                                  f"found {_describe(self.tok)}")
+            if name in AXIS_FUNCTIONS and self.at(","):
+                self.i += 1
+                args.append(self.expr())
             close = self.tok
             if self.at(","):
+                if name in AXIS_FUNCTIONS:
+                    raise self.error(f"{name} takes an expression and an optional axis, "
+                                     "found a third argument")
                 raise self.error(f"{name} takes {FUNCTIONS[name]} argument"
                                  f"{'s' if FUNCTIONS[name] > 1 else ''}, found ','")
             self.expect(")", f"to close {name}(")
@@ -643,6 +654,10 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
             return f"{_wrap(x, _POSTFIX)}{op}{ks if kprec == _ATOM else f'({ks})'}", _POWER
         case nodes.Apply(fn=fn, x=x, order=0) if fn in ELEMENTWISE:
             return f"{fn}({unparse(x)})", _ATOM
+    if isinstance(e, (nodes.Softmax, nodes.LogSumExp)):
+        name = "softmax" if isinstance(e, nodes.Softmax) else "logsumexp"
+        axis = "" if e.axis is None else f", {e.axis}"
+        return f"{name}({unparse(e.x)}{axis})", _ATOM
     call = _CALLS.get(type(e))
     if call is not None:
         return f"{call}({unparse(nodes.children(e)[0])})", _ATOM

@@ -315,12 +315,30 @@ class Typer:
         n = self.square(base, "^ (the matrix power)")
         return (n, n)
 
+    def axis_of(self, node: Node) -> int | None:
+        """The optional axis argument of sum, mean, softmax, ...: a constant 0 or 1."""
+        if len(node.args) < 2:
+            return None
+        a = node.args[1]
+        v = self.fold(a)
+        if v not in (0, 1):
+            raise ParseError(f"the axis of {node.value} must be 0 (each column) or 1 (each "
+                             f"row), found {self.text[a.start:a.end]!r} (column {a.start + 1})",
+                             self.text, a.start)
+        return int(v)
+
     def _infer_call(self, node: Node) -> ShapeTerms:
         fn, x = node.value, node.args[0]
         r, c = self.shape_of(x)
         if fn in ELEMENTWISE:
             return (r, c)
-        if fn in ("sum", "norm1", "norm2"):
+        if fn in ("sum", "mean", "logsumexp"):
+            axis = self.axis_of(node)
+            return (_ONE, _ONE) if axis is None else (_ONE, c) if axis == 0 else (r, _ONE)
+        if fn in ("softmax", "log_softmax"):
+            self.axis_of(node)
+            return (r, c)
+        if fn in ("norm1", "norm2"):
             return (_ONE, _ONE)
         if fn in ("tr", "det", "logdet"):
             self.square(x, fn)
@@ -435,8 +453,15 @@ class Builder:
     def call(self, fn: str, e: list[Expr], kind: str | None) -> Expr:
         if fn in ELEMENTWISE:
             return ELEMENTWISE[fn](e[0])
+        axis_fns: dict[str, Callable[[Expr, int | None], Expr]] = {
+            "sum": mc.sum, "mean": mc.mean, "softmax": mc.softmax,
+            "log_softmax": mc.log_softmax, "logsumexp": mc.logsumexp,
+        }
+        if fn in axis_fns:
+            axis = int(getattr(e[1], "value", e[1])) if len(e) > 1 else None  # checked: 0, 1
+            return axis_fns[fn](e[0], axis)
         simple: dict[str, Callable[[Expr], Expr]] = {
-            "sum": mc.sum, "norm2": mc.norm, "tr": mc.trace, "det": mc.det,
+            "norm2": mc.norm, "tr": mc.trace, "det": mc.det,
             "logdet": mc.logdet, "inv": mc.inv, "Diag": mc.Diag, "vec": mc.vec,
         }
         if fn in simple:
