@@ -328,7 +328,7 @@ for text, frag in [
     ("x; y", "only the last statement is an expression"),
     ("exec('1')", "unknown function 'exec'"), ("lambda", "Python keyword"),
     ("exp()", "found ')'"), ("kron(x)", "second argument of kron"),
-    ("sum(x, y)", "sum takes 1 argument"), ("foo(x)", "unknown function 'foo'"),
+    ("tr(X, y)", "tr takes 1 argument"), ("sum(x, y)", "axis of sum must be 0"), ("foo(x)", "unknown function 'foo'"),
     ("(" * 200 + "x" + ")" * 200, "nested too deeply"), ("-" * 5000 + "x", "nested too deeply"),
     ("х+1", "unexpected character 'х'"), ("x\x00", "unexpected character"),
     ("x = 1", "the definition of x needs a final expression"), ("2e", "found 'e'"),

@@ -94,9 +94,11 @@ def test_text_builds_what_the_python_api_builds(text: str, expected: mc.Expr) ->
 
 
 def test_the_function_table_is_the_documented_list() -> None:
-    # issue 5's list, plus step (relu's derivative), which hand-derived claims need
+    # issue 5's list, plus step (relu's derivative), which hand-derived claims need, and
+    # issue 10's reductions along an axis
     documented = ("sin cos tan arcsin arccos arctan exp log tanh abs sign relu sigmoid softplus "
-                  "sqrt sum norm1 norm2 tr det logdet inv diag Diag vec kron step").split()
+                  "sqrt sum norm1 norm2 tr det logdet inv diag Diag vec kron step mean softmax "
+                  "log_softmax logsumexp").split()
     assert sorted(FUNCTIONS) == sorted(documented)
 
 
@@ -223,7 +225,7 @@ PARSE_ERRORS = [
     ("exp(x", 5, "expected ')' to close exp("),
     ("kron(A)", 6, "expected ',' and a second argument of kron"),
     ("kron(A,B,C)", 8, "kron takes 2 arguments"),
-    ("sum(x,y)", 5, "sum takes 1 argument"),
+    ("tr(x,y)", 4, "tr takes 1 argument"), ("sum(x,y)", 6, "axis of sum must be 0"),
     ("eye(3)", 3, "'eye' takes no arguments"),
     ("vector(x)", 7, "expected a number in vector(...)"),
     ("matrix", 6, "expected '(' after 'matrix'"),
