@@ -30,19 +30,21 @@ __all__ = ["ArrayAPI", "HELPERS"]
 HELPERS = ("_namespace", "_xmatrix", "_xcolumn", "_xrow", "_xscalar", "_xdtype", "_xout",
            "_whole", "_mismatch", "_dot3", "_chain", "_vdot", "_einsum", "_diagonal", "_trace",
            "_norm", "_linalg", "_eye", "_diagflat", "_kron", "_broadcast", "_commutation",
-           "_relu", "_step", "_sigmoid", "_softplus")
+           "_relu", "_step", "_sigmoid", "_softplus", "_logsumexp", "_softmax")
 
 # NumPy elementwise names → the standard's names (the standard spells arcsin asin, ...).
 _ELEMENTWISE = {"abs": "abs", "log": "log", "sqrt": "sqrt", "exp": "exp", "sign": "sign",
                 "tanh": "tanh", "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin",
-                "arccos": "acos", "arctan": "atan", "prod": "prod"}
+                "arccos": "acos", "arctan": "atan", "prod": "prod", "log1p": "log1p",
+                "expm1": "expm1"}
 # Elementwise functions whose standard form needs a helper (relu = maximum(x, 0) takes a
 # Python scalar only from the 2024.12 standard on; sigmoid and softplus need care in the tails).
 _FUNCTION_HELPERS = {"relu": "_relu", "step": "_step", "sigmoid": "_sigmoid",
                      "softplus": "_softplus"}
 _CALL_HELPERS = {"np.diagonal": "_diagonal", "np.trace": "_trace", "np.linalg.norm": "_norm",
                  "np.diagflat": "_diagflat", "np.kron": "_kron", "np.broadcast_to": "_broadcast",
-                 "_commutation": "_commutation"}
+                 "_commutation": "_commutation", "_logsumexp": "_logsumexp",
+                 "_softmax": "_softmax"}
 _LINALG = {"np.linalg.inv": "inv", "np.linalg.det": "det", "np.linalg.slogdet": "slogdet",
            "np.linalg.solve": "solve"}
 _NAMESPACE_FREE = {"_dot3", "_chain"}  # these use only ``@`` and ``.shape``

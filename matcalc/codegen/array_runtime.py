@@ -24,7 +24,8 @@ from .runtime import _chain, _dot3, _mismatch
 __all__ = ["_namespace", "_xmatrix", "_xcolumn", "_xrow", "_xscalar", "_xdtype", "_xout",
            "_whole", "_mismatch", "_dot3", "_chain", "_vdot", "_einsum", "_diagonal", "_trace",
            "_norm", "_linalg", "_eye", "_diagflat", "_kron", "_broadcast", "_commutation",
-           "_relu", "_step", "_sigmoid", "_softplus", "ChunkWarning", "compat"]
+           "_relu", "_step", "_sigmoid", "_softplus", "_logsumexp", "_softmax", "ChunkWarning",
+           "compat"]
 
 
 class ChunkWarning(UserWarning):
@@ -314,3 +315,27 @@ def _softplus(xp: Any, x: Any) -> Any:
 def _sigmoid(xp: Any, x: Any) -> Any:
     """The logistic function as exp(−softplus(−x)): no overflow in either tail."""
     return xp.exp(-_softplus(xp, -x))
+
+
+def _shift(xp: Any, x: Any, axis: Any) -> tuple[Any, Any]:
+    """(x − m, m) with m the maximum along ``axis`` (kept 2-D; 0 where it is not finite)."""
+    axes = (0, 1) if axis is None else axis
+    m = xp.max(x, axis=axes, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    return x - m, m
+
+
+def _logsumexp(xp: Any, x: Any, axis: Any) -> Any:
+    """log Σ exp(x) along ``axis`` (None: 0-d; 0/1: 2-D), the maximum subtracted first."""
+    t, m = _shift(xp, x, axis)
+    axes = (0, 1) if axis is None else axis
+    out = xp.log(xp.sum(xp.exp(t), axis=axes, keepdims=True)) + m
+    return xp.reshape(out, ()) if axis is None else out
+
+
+def _softmax(xp: Any, x: Any, axis: Any) -> Any:
+    """exp(x) / Σ exp(x) along ``axis``, the maximum subtracted first."""
+    t, _ = _shift(xp, x, axis)
+    t = xp.exp(t)
+    return t / xp.sum(t, axis=(0, 1) if axis is None else axis, keepdims=True)
+

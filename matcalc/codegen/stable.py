@@ -3,9 +3,12 @@
 - ``logsumexp`` and ``softmax`` subtract the maximum along their axis before ``exp``
   (run-time helpers ``_logsumexp``/``_softmax``); a softmax whose logsumexp is computed
   anyway is ``exp(Z − logsumexp(Z))``, so the forward pass exponentiates once.
-- ``log(1 + exp(z))`` is ``np.logaddexp(0, z)`` (softplus); ``log(sigmoid(z))`` is
-  ``-np.logaddexp(0, -z)``; ``log(1 + x)`` is ``np.log1p(x)``; ``exp(x) − 1`` is
-  ``np.expm1(x)``. σ itself is already the stable ``_sigmoid`` of the runtime.
+- ``log(1 + exp(z))`` is softplus(z), ``np.logaddexp(0, z)``; ``log(sigmoid(z))`` is
+  ``-softplus(-z)``; ``log(1 + x)`` is ``np.log1p(x)``; ``exp(x) − 1`` is ``np.expm1(x)``.
+  σ itself is already the stable ``_sigmoid`` of the runtime.
+
+Every call goes through the lowerer (``lo.call``), so the array-API backend writes the
+same stable forms with its namespace's functions.
 
 These rules replace the plain ones of :mod:`matcalc.codegen.lower` for ``Apply`` and
 ``Add``: a form that does not match falls through to the plain rule unchanged.
@@ -14,7 +17,7 @@ These rules replace the plain ones of :mod:`matcalc.codegen.lower` for ``Apply``
 from __future__ import annotations
 
 from ..expr.nodes import Add, Apply, Expr, LogSumExp, Number, Ones, Scale, Softmax
-from .emit import ADD, UNARY
+from .emit import ADD
 from .lower import Lowerer, Val, densify, full, lower, lower_node
 
 __all__ = ["stable_arg"]
@@ -61,22 +64,22 @@ def stable_arg(e: Add) -> Expr | None:
     return None
 
 
+def _fn(e: Expr, name: str) -> bool:
+    return isinstance(e, Apply) and e.fn == name and e.order == 0
+
+
 @lower_node.register
 def _apply(e: Apply, lo: Lowerer) -> Val:
-    """log(1 + eᶻ) = logaddexp(0, z); log σ(z) = −logaddexp(0, −z); log(1 + x) = log1p(x)."""
+    """log(1 + eᶻ) = softplus(z); log σ(z) = −softplus(−z); log(1 + x) = log1p(x)."""
     x = e.x
-    if e.fn == "log" and e.order == 0:
+    if _fn(e, "log"):
         inner = stable_arg(x) if isinstance(x, Add) else None
-        if inner is not None and isinstance(inner, Apply) and inner.fn == "exp" \
-                and inner.order == 0:
-            return _elementwise(lo, e, inner.x, "np.logaddexp(0, ", ")")
-        if isinstance(x, Apply) and x.fn == "sigmoid" and x.order == 0:
-            v = densify(lo, lower(x.x, lo))
-            code = lo.em.op(UNARY, "-np.logaddexp(0, ", (lo.em.op(UNARY, "-", (v.code, UNARY)),
-                                                           0), ")")
-            return Val("dense", *e.shape, code, v.br, v.bc)
+        if inner is not None and _fn(inner, "exp"):
+            return lower(Apply("softplus", inner.x), lo)
+        if _fn(x, "sigmoid"):
+            return lower(Scale(-1, Apply("softplus", Scale(-1, x.x))), lo)
         if inner is not None:
-            return _elementwise(lo, e, inner, "np.log1p(", ")")
+            return _elementwise(lo, e, inner, "np.log1p")
     return _plain_apply(e, lo)
 
 
@@ -87,12 +90,11 @@ def _add(e: Add, lo: Lowerer) -> Val:
         a, b = e.terms
         if isinstance(b, Apply) and not isinstance(a, Apply):
             a, b = b, a
-        if isinstance(a, Apply) and a.fn == "exp" and a.order == 0 and isinstance(b, Scale) \
-                and b.coef == -1 and _is_one(b.x):
-            return _elementwise(lo, e, a.x, "np.expm1(", ")")
+        if _fn(a, "exp") and isinstance(b, Scale) and b.coef == -1 and _is_one(b.x):
+            return _elementwise(lo, e, a.x, "np.expm1")
     return _plain_add(e, lo)
 
 
-def _elementwise(lo: Lowerer, e: Expr, arg: Expr, head: str, tail: str) -> Val:
+def _elementwise(lo: Lowerer, e: Expr, arg: Expr, fn: str) -> Val:
     v = densify(lo, lower(arg, lo))
-    return Val("dense", *e.shape, lo.em.op(UNARY, head, (v.code, 0), tail), v.br, v.bc)
+    return Val("dense", *e.shape, lo.call(fn, v.code), v.br, v.bc)
