@@ -425,7 +425,7 @@ def logsumexp(x: Any, axis: Any = None) -> Expr:
     axis = check_axis(axis, "logsumexp")
     x = as_expr(x)
     r, c = x.shape
-    if axis is not None and (r, c)[axis] == 1:
+    if (r == 1 and c == 1) or (axis is not None and (r, c)[axis] == 1):
         return x  # over a single entry: log exp z = z
     if axis is not None and (r, c)[1 - axis] == 1:
         axis = None  # a vector along its length: all of its entries
