@@ -485,11 +485,22 @@ d
 '''),
 ]
 
+def _cells_of(module: str) -> list[tuple[str, str]]:
+    """The ``CELLS`` of a sibling module (a notebook whose cells live in their own file)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(module, HERE / f"{module}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return [code(SETUP), *mod.CELLS]
+
+
 NOTEBOOKS = {
     "01_single_layer_relu.ipynb": NB01,
     "02_two_layer_network.ipynb": NB02,
     "03_linear_regression.ipynb": NB03,
     "04_network_jacobian.ipynb": NB04,
+    "05_classification_attention.ipynb": _cells_of("nb05_classification"),
 }
 
 

@@ -19,7 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 EXPECTED = ["01_single_layer_relu.ipynb", "02_two_layer_network.ipynb",
-            "03_linear_regression.ipynb", "04_network_jacobian.ipynb"]
+            "03_linear_regression.ipynb", "04_network_jacobian.ipynb",
+            "05_classification_attention.ipynb"]
 # Generous: a notebook takes 3–5 s here including the kernel's start; this catches a
 # notebook that has become slow (a Kronecker product formed at large size, say).
 TIME_LIMIT_S = 60.0

@@ -345,7 +345,8 @@ def jacobian(F: Expr, x: Symbol) -> Expr:
     d = Differentiator([x])
     J = VecJacobian(x, lambda z: d(z.expr))
     lets = _lets_outer_first(F)
-    names = {z.expr: z for z in lets if isinstance(z.expr, Softmax)}
+    names = {simplify(z.expr): z for z in lets if isinstance(z.expr, Softmax)}
+    names.update({z.expr: z for z in lets if isinstance(z.expr, Softmax)})
     return replace(simplify(J(d(F))), {**names, **_softmax_names(F, lets)})
 
 
