@@ -1,6 +1,6 @@
 """The text front-end: MatrixCalculus.org-style text read into expressions, and back.
 
-Owns: :mod:`parser` (tokens, the recursive-descent parser, ``parse``; ``unparse`` from :mod:`unparse`),
+Owns: :mod:`parser` (tokens, the recursive-descent parser, ``parse``), :mod:`unparse`,
 :mod:`syntax` (the syntax tree) and :mod:`shapes` (shape inference over the syntax tree).
 The command line, which uses every package, is :mod:`matcalc.cli`.
 
