@@ -4,8 +4,8 @@ the softmax-regression Hessian w.r.t. W, dense and as an hvp, against ``jax.hess
 ``torch.func.hessian``.
 
 Run ``python -m bench.run_softmax`` (``--quick`` for a short run). The process is pinned to
-one CPU before any framework is imported (bench/pinning.py, another engineer's, was not on
-main when this was written), and every library gets one thread, as in bench/run_compiled.py.
+one CPU before any framework is imported (bench/pinning.py), and every library gets one
+thread, as in bench/run_compiled.py.
 Medians of interleaved repeats; ratios are medians of per-round ratios to hand-written NumPy.
 """
 
@@ -20,20 +20,18 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-if hasattr(os, "sched_setaffinity"):  # before NumPy, JAX and torch start their threads
-    _cpus = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {_cpus[-1]})
-
 if __package__ in (None, ""):  # ``python bench/run_softmax.py`` as well as ``-m``
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import numpy as np
-import sympy
+# first: pins the CPU before NumPy, jax or torch load (and start their threads)
+from bench import pinning  # noqa: E402, F401, I001
+from bench import peers as P  # noqa: E402
+from bench.harness import agree, config_lines, fmt_t, limit_threads, measure, peak_bytes  # noqa: E402
 
-import matcalc as mc
-from bench import peers as P
-from bench.run_compiled import _limit_threads, agree, config_lines, fmt_t, measure, peak_bytes
+import numpy as np  # noqa: E402
+import sympy  # noqa: E402
+
+import matcalc as mc  # noqa: E402
 
 D, K = 64, 10  # feature / head dimension; classes
 SIZES = (64, 256, 1024, 4096)
@@ -119,22 +117,22 @@ def _frameworks(runners: Runner, generic: Callable, params: list[str], rest: lis
         import jax.numpy as jnp
 
         jax.config.update("jax_enable_x64", True)
-        ops = SimpleNamespace(log_softmax=lambda s, a: jax.nn.log_softmax(s, axis=a),
-                              softmax=lambda s, a: jax.nn.softmax(s, axis=a))
+        jops = SimpleNamespace(log_softmax=lambda s, a: jax.nn.log_softmax(s, axis=a),
+                               softmax=lambda s, a: jax.nn.softmax(s, axis=a))
         ps = [jnp.asarray(data[k]) for k in params]
         ds = [jnp.asarray(data[k]) for k in rest]
-        vg = jax.jit(jax.value_and_grad(lambda p, q: generic(ops, *p, *q)))
+        vg = jax.jit(jax.value_and_grad(lambda p, q: generic(jops, *p, *q)))
         runners["jax"] = lambda: jax.block_until_ready(vg(ps, ds))
     if avail["torch"] is None:
         import torch
 
-        ops = SimpleNamespace(log_softmax=lambda s, a: torch.log_softmax(s, a),
-                              softmax=lambda s, a: torch.softmax(s, a))
+        tops = SimpleNamespace(log_softmax=lambda s, a: torch.log_softmax(s, a),
+                               softmax=lambda s, a: torch.softmax(s, a))
         tp = [torch.tensor(data[k], requires_grad=True) for k in params]
         td = [torch.from_numpy(data[k]) for k in rest]
 
         def call() -> Any:
-            loss = generic(ops, *tp, *td)
+            loss = generic(tops, *tp, *td)
             return loss.detach(), *torch.autograd.grad(loss, tp)
 
         runners["torch"] = call
@@ -176,9 +174,9 @@ def hessian_runners(n: int, avail: dict, dense: bool) -> tuple[Runner, list[str]
         import jax
         import jax.numpy as jnp
 
-        ops = SimpleNamespace(log_softmax=lambda s, a: jax.nn.log_softmax(s, axis=a))
+        jops = SimpleNamespace(log_softmax=lambda s, a: jax.nn.log_softmax(s, axis=a))
         Wj, Xj, Yj, Vj = (jnp.asarray(data[s]) for s in "WXYV")
-        fj = lambda w: loss(ops, w, Xj, Yj)  # noqa: E731
+        fj = lambda w: loss(jops, w, Xj, Yj)  # noqa: E731
         jh = jax.jit(jax.hessian(fj))
         jhv = jax.jit(lambda w, v: jax.jvp(jax.grad(fj), (w,), (v,))[1])
         runners["jax hvp"] = lambda: jax.block_until_ready(jhv(Wj, Vj))
@@ -187,9 +185,9 @@ def hessian_runners(n: int, avail: dict, dense: bool) -> tuple[Runner, list[str]
     if avail["torch"] is None:
         import torch
 
-        ops = SimpleNamespace(log_softmax=lambda s, a: torch.log_softmax(s, a))
+        tops = SimpleNamespace(log_softmax=lambda s, a: torch.log_softmax(s, a))
         Wt, Xt, Yt, Vt = (torch.from_numpy(data[s]) for s in "WXYV")
-        ft = lambda w: loss(ops, w, Xt, Yt)  # noqa: E731
+        ft = lambda w: loss(tops, w, Xt, Yt)  # noqa: E731
         runners["torch hvp"] = lambda: torch.func.jvp(torch.func.grad(ft), (Wt,), (Vt,))[1]
         if dense:
             runners["torch.func.hessian"] = lambda: torch.func.hessian(ft)(Wt)
@@ -275,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer sizes, shorter timing")
     ap.add_argument("--budget", type=float, default=None, help="seconds of timing per row")
     a = ap.parse_args(argv)
-    limiter = _limit_threads(1)  # noqa: F841 - keeps the limit for the whole run
+    limiter = limit_threads(1)  # noqa: F841 - keeps the limit for the whole run
     budget = a.budget if a.budget is not None else (0.5 if a.quick else 4.0)
     sizes = (64, 1024) if a.quick else SIZES
     avail = {k: v for k, v in P.available().items() if k in ("jax", "torch")}
