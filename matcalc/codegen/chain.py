@@ -25,7 +25,7 @@ import sympy
 
 from ..expr.dims import ONE, Dim
 from ..expr.nodes import Expr, Hadamard, Inverse, MatMul, ScalarMul, Scale
-from .emit import MUL, Code
+from .emit import MUL, POSTFIX, Code
 from .lower import Lowerer, Val, densify, full, hadamard_vals, lower, lower_node, transpose
 
 __all__ = ["chain"]
@@ -34,13 +34,17 @@ __all__ = ["chain"]
 @dataclass(frozen=True)
 class Atom:
     """One factor of a chain: ``dense`` (code), ``ones`` (a ones column or row), ``diag``
-    (code stores v), ``kron``/``comm`` (val holds the lazy value)."""
+    (code stores v), ``kron``/``comm`` (val holds the lazy value), ``bd`` (block-diagonal:
+    code is the stack of its ``blocks`` diagonal blocks, made by the rules of
+    :func:`_block_pair`)."""
 
     kind: str
     rows: Dim
     cols: Dim
     code: Code | None = None
     val: Val | None = None
+    # for kind "bd" (a block-diagonal matrix; code is the p×r×c stack of its blocks): p
+    blocks: Dim | None = None
 
 
 def _atoms(v: Val, scalars: list[Any]) -> list[Atom] | None:
@@ -90,6 +94,9 @@ def chain(lo: Lowerer, vals: list[Val], scalars: list[Any] | None = None) -> Val
         pass
     if not atoms and not (rows == 1 and cols == 1):  # every factor was an identity
         return lo.scale(scalars, Val("eye", rows, cols))
+    if len(atoms) == 1 and atoms[0].kind == "bd":  # a block-diagonal result, block by block
+        block = _dense(_block_matrix(lo, atoms[0]), rows, cols)
+        return lo.scale(scalars, Val("dense", rows, cols, block.code))
     specials = [a for a in atoms if a.kind in ("diag", "kron", "comm")]
     if specials and len(atoms) == 1:
         a = atoms[0]
@@ -182,6 +189,10 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
             return True
     # a Kronecker or commutation factor with no rule left becomes an array
     for i, a in enumerate(atoms):
+        if a.kind == "bd":
+            atoms[i] = _dense(_block_matrix(lo, a), a.rows, a.cols)
+            return True
+    for i, a in enumerate(atoms):
         if a.kind in ("kron", "comm", "diag") and len(atoms) > 1:
             v = densify(lo, a.val if a.val is not None else Val("diag", a.rows, a.cols, a.code))
             atoms[i:i + 1] = _atoms(v, scalars) or []
@@ -239,6 +250,20 @@ def _pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any], atoms: list[Atom],
         if A.cols == C.rows and B.cols == D.rows:
             ac, bd = chain(lo, [A, C]), chain(lo, [B, D])
             return [Atom("kron", a.rows, b.cols, val=Val("kron", a.rows, b.cols, args=(ac, bd)))]
+    if lo.backend is None:
+        bd = _block_pair(lo, a, b, scalars)
+        if bd is not None:
+            return bd
+        if ka == "kron" and kb == "comm" and b.val.args == (a.val.args[0].cols,
+                                                           a.val.args[1].cols):
+            # (A ⊗ B) K(q_A, q_B) [(i,k), (l,j)] = A[i,j] B[k,l]: one einsum into the output,
+            # not a Kronecker product permuted by a strided copy; scalars go on A
+            A, B = a.val.args
+            if all(x.kind == "dense" and not (x.rows == 1 and x.cols == 1) for x in (A, B)):
+                A = lo.scale(scalars, A)
+                scalars.clear()
+                e = lo.call("np.einsum", '"ij,kl->iklj"', full(lo, A), full(lo, B))
+                return [_dense(_reshape(lo, e, a.rows, b.cols), a.rows, b.cols)]
     if ka in ("kron", "comm") and kb == "dense":
         return [_dense(_apply_left(lo, a.val, b), a.rows, b.cols)]
     if ka == "dense" and kb in ("kron", "comm"):
@@ -247,6 +272,87 @@ def _pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any], atoms: list[Atom],
         st = transpose(lo, b.val)
         return [_dense(lo.transpose_code(_apply_left(lo, st, mt)), a.rows, b.cols)]
     return None
+
+
+def _eye_kron(a: Atom) -> tuple[Dim, Val, Code | None] | None:
+    """(p, B, s) for an atom s I_p ⊗ B (B not an identity, not 1×1), else None."""
+    if a.kind != "kron":
+        return None
+    A, B = a.val.args
+    if A.kind != "eye" or B.kind == "eye" or (B.rows == 1 and B.cols == 1):
+        return None
+    return A.rows, B, A.code
+
+
+def _blocks_of_diag(lo: Lowerer, a: Atom, p: Dim, c: Dim) -> Code:
+    """Diag(v), v of length p·c, as the p×c matrix whose row j is the j-th block's diagonal."""
+    if a.code.vec_of is not None and a.code.vec_of[1:] == (c, p):  # v = vec(D), D c×p
+        return lo.transpose_code(a.code.vec_of[0])
+    return _reshape(lo, a.code, p, c)
+
+
+def _bd(code: Code, p: Dim, rows: Dim, cols: Dim) -> Atom:
+    return Atom("bd", rows, cols, code, blocks=p)
+
+
+def _block_pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any]) -> list[Atom] | None:
+    """Products of block-diagonal factors with p blocks, kept as a p×r×c stack of blocks:
+    (I ⊗ B) Diag(v) = blocks B Diag(vⱼ), Diag(v)(I ⊗ B) = blocks Diag(vⱼ) B, block stacks
+    multiplied block by block (one batched matmul), and a stack times a dense matrix
+    (a batched matmul on the matrix's row blocks). Never a dense I ⊗ B."""
+    ea, eb = _eye_kron(a), _eye_kron(b)
+
+    def shared(e: tuple[Dim, Val, Code | None]) -> Code:
+        # s I ⊗ B's block s B, with the chain's scalars on it too (the smallest thing they
+        # can go on; scalars commute through the product)
+        code = full(lo, lo.scale([*scalars, *([e[2]] if e[2] is not None else [])], e[1]))
+        scalars.clear()
+        return code
+
+    if ea is not None and b.kind == "diag":
+        p, B, _ = ea
+        d = _blocks_of_diag(lo, b, p, B.cols)
+        code = lo.binop("*", MUL, lo.em.op(POSTFIX, (shared(ea), POSTFIX), "[None]"),
+                        lo.em.op(POSTFIX, (d, POSTFIX), "[:, None, :]"))
+        return [_bd(code, p, a.rows, b.cols)]
+    if a.kind == "diag" and eb is not None:
+        p, B, _ = eb
+        d = _blocks_of_diag(lo, a, p, B.rows)
+        code = lo.binop("*", MUL, lo.em.op(POSTFIX, (d, POSTFIX), "[:, :, None]"),
+                        lo.em.op(POSTFIX, (shared(eb), POSTFIX), "[None]"))
+        return [_bd(code, p, a.rows, b.cols)]
+    if a.kind == "bd" and (eb is not None and eb[0] == a.blocks or b.kind == "bd"
+                           and b.blocks == a.blocks):
+        other = shared(eb) if eb is not None else b.code
+        return [_bd(lo.binop("@", MUL, a.code, other), a.blocks, a.rows, b.cols)]
+    if b.kind == "bd" and ea is not None and ea[0] == b.blocks:
+        return [_bd(lo.binop("@", MUL, shared(ea), b.code), b.blocks, a.rows, b.cols)]
+    if a.kind == "bd" and b.kind == "diag":
+        p = a.blocks
+        d = _blocks_of_diag(lo, b, p, _block_size(b.rows, p))
+        code = lo.binop("*", MUL, a.code, lo.em.op(POSTFIX, (d, POSTFIX), "[:, None, :]"))
+        return [_bd(code, p, a.rows, b.cols)]
+    if a.kind == "diag" and b.kind == "bd":
+        p = b.blocks
+        d = _blocks_of_diag(lo, a, p, _block_size(a.rows, p))
+        code = lo.binop("*", MUL, lo.em.op(POSTFIX, (d, POSTFIX), "[:, :, None]"), b.code)
+        return [_bd(code, p, a.rows, b.cols)]
+    if a.kind == "bd" and b.kind == "dense":  # row blocks of the matrix, block by block
+        p = a.blocks
+        x3 = _reshape(lo, b.code, p, _block_size(a.cols, p), "-1")
+        return [_dense(_reshape(lo, lo.binop("@", MUL, a.code, x3), a.rows, "-1"),
+                       a.rows, b.cols)]
+    return None
+
+
+def _block_size(d: Dim, p: Dim) -> Dim:
+    """The block size d / p of a dimension d split into p blocks."""
+    return Dim(sympy.simplify(d.expr / p.expr))
+
+
+def _block_matrix(lo: Lowerer, a: Atom) -> Code:
+    """The block-diagonal matrix of a stack of blocks, written into a zeroed array."""
+    return lo.call(lo.helper("_block_diag"), a.code, lo.dim(a.blocks))
 
 
 def _diag_val(a: Atom) -> Val:
@@ -298,6 +404,14 @@ def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
             scalars.append(full(lo, v))
         elif v.code is not None:
             scalars.append(v.code)
+    if lo.backend is None and scalar_a != scalar_b:
+        # (I ⊗ B) X and (A ⊗ I) X are one (batched) BLAS matmul, not a non-BLAS einsum
+        if scalar_a:
+            e = lo.binop("@", MUL, ops[0], x3)
+        else:
+            e = lo.binop("@", MUL, ops[0], _reshape(lo, x3, qa, "-1"))
+        out = _reshape(lo, e, A.rows * B.rows, "-1")
+        return lo.scale(scalars, Val("dense", s.rows, x.cols, out)).code
     spec_a = "" if scalar_a else "ij,"
     spec_b = "" if scalar_b else "kl,"
     v3 = ("i" if scalar_a else "j") + ("k" if scalar_b else "l") + "c"

@@ -259,6 +259,14 @@ def densify(lo: Lowerer, v: Val) -> Val:
     if v.kind == "diag":
         return lo.dense(lo.call("np.diagflat", v.code), v.rows, v.cols)
     if v.kind == "kron":
+        a, b = v.args
+        if lo.backend is None and (a.kind == "eye") != (b.kind == "eye"):
+            # I_p ⊗ B is block-diagonal and A ⊗ I_q a scattered copy of A: written into a
+            # zeroed array, never multiplied out as a Kronecker product with an identity
+            eye, other = (a, b) if a.kind == "eye" else (b, a)
+            x = full(lo, lo.scale([eye.code] if eye.code is not None else [], other))
+            fn = "_block_diag" if a.kind == "eye" else "_kron_eye"
+            return lo.dense(lo.call(lo.helper(fn), x, lo.dim(eye.rows)), v.rows, v.cols)
         a, b = (full(lo, densify(lo, x)) for x in v.args)
         return lo.dense(lo.call("np.kron", a, b), v.rows, v.cols)
     m, n = v.args

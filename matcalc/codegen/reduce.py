@@ -207,7 +207,11 @@ def inverse(lo: Lowerer, v: Val) -> Val:
     if v.kind == "kron" and all(a.rows == a.cols for a in v.args):  # needs square factors
         a, b = (inverse(lo, x) for x in v.args)
         return Val("kron", v.rows, v.cols, args=(a, b))
-    return lo.dense(lo.call("np.linalg.inv", full(lo, v)), v.rows, v.cols)
+    x = full(lo, v)
+    if x.transpose_of is not None:  # (Xᵀ)⁻¹ = (X⁻¹)ᵀ: one inverse of X serves both
+        inv = lo.call("np.linalg.inv", x.transpose_of)
+        return lo.dense(lo.transpose_code(inv), v.rows, v.cols)
+    return lo.dense(lo.call("np.linalg.inv", x), v.rows, v.cols)
 
 
 @lower_node.register

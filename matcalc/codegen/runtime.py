@@ -14,7 +14,8 @@ import numpy as np
 from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
-           "_sigmoid", "_commutation", "_logsumexp", "_softmax"]
+           "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
+           "_kron_eye"]
 
 
 def _array(x: Any, name: str) -> np.ndarray:
@@ -173,6 +174,25 @@ def _commutation(m: int, n: int, dtype: Any) -> np.ndarray:
     r, j = i % m, i // m
     k[r * n + j, i] = 1
     return k
+
+
+def _block_diag(blocks: np.ndarray, p: int) -> np.ndarray:
+    """I_p ⊗ B (``blocks`` r×c) or the block-diagonal matrix of a p×r×c stack, written
+    block by block into a zeroed pr×pc array (no dense Kronecker product is formed)."""
+    r, c = blocks.shape[-2:]
+    out = np.zeros((p, r, p, c), dtype=np.result_type(blocks, 1.0))
+    i = np.arange(p)
+    out[i, :, i, :] = blocks  # the advanced indices lead: out[i, :, i, :] is p×r×c
+    return out.reshape(p * r, p * c)
+
+
+def _kron_eye(a: np.ndarray, q: int) -> np.ndarray:
+    """A ⊗ I_q, written as the q scattered copies of A into a zeroed array."""
+    r, c = a.shape
+    out = np.zeros((r, q, c, q), dtype=np.result_type(a, 1.0))
+    i = np.arange(q)
+    out[:, i, :, i] = a  # out[:, i, :, i] is q×r×c
+    return out.reshape(r * q, c * q)
 
 
 def standalone_source(source: str) -> str:
