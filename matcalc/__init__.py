@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 # Public name → the module that implements it.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "matcalc.expr.dims": ("Dim", "dim", "dims"),
-    "matcalc.expr.errors": ("ParseError", "ShapeError"),
+    "matcalc.expr.errors": ("DepthError", "ParseError", "ShapeError"),
     "matcalc.expr.nodes": ("Expr", "Symbol"),
     "matcalc.expr.build": (
         "Diag", "abs", "arccos", "arcsin", "arctan", "cos", "det", "diag", "exp", "eye",

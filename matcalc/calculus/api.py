@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..expr import display
+from ..expr.deep import deep, depth_of
 from ..expr.dims import DimLike, as_dim, fmt_shape
 from ..expr.errors import ShapeError
 from ..expr.nodes import (
@@ -89,6 +90,10 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
+
+    def __matcalc_depth__(self) -> int:
+        """How deep its printers recurse (read by :func:`matcalc.expr.deep.deep`)."""
+        return depth_of([self.f, self.gradients, [(s.lhs, s.rhs) for s in self.steps]])
 
 
 # ----------------------------------------------------------------------------------------
@@ -231,6 +236,7 @@ def _require_scalar(f: Expr, what: str) -> None:
 _NAMES = ("auto", "lets", "none")
 
 
+@deep
 def derive(f: Expr, wrt: Any, names: str = "auto") -> Derivation:
     """Derive the gradients of scalar ``f`` step by step by the differential method.
 
@@ -277,6 +283,7 @@ def _expand_lets(e: Expr) -> Expr:
     return go(e)
 
 
+@deep
 def grad(f: Expr, x: Any) -> Expr | list[Expr]:
     """The gradient of scalar ``f`` w.r.t. ``x`` (shaped like x): df = G : dx.
 
@@ -290,6 +297,7 @@ def grad(f: Expr, x: Any) -> Expr | list[Expr]:
     return out if many else out[0]
 
 
+@deep
 def vjp(F: Expr, x: Any, u: Expr) -> Expr | list[Expr]:
     """The adjoint product uᵀJ reshaped like x: u : dF = G : dx, G returned."""
     _require_expr(F, "vjp", "F")
@@ -326,6 +334,7 @@ def _substitute_deltas(e: Expr, x: Symbol, v: Expr, d: Differentiator) -> Expr:
     return sub(e)
 
 
+@deep
 def jvp(F: Expr, x: Symbol, v: Expr) -> Expr:
     """The directional derivative of F along v (v shaped like x): dF with dx := v."""
     _require_expr(F, "jvp", "F")
@@ -338,6 +347,7 @@ def jvp(F: Expr, x: Symbol, v: Expr) -> Expr:
     return simplify(_substitute_deltas(d(F), x, v, d))
 
 
+@deep
 def jacobian(F: Expr, x: Symbol) -> Expr:
     """J with vec(dF) = J vec(dx): shape (rows·cols of F, rows·cols of x), structured."""
     _require_expr(F, "jacobian", "F")
@@ -350,11 +360,13 @@ def jacobian(F: Expr, x: Symbol) -> Expr:
     return replace(simplify(J(d(F))), {**names, **_softmax_names(F, lets)})
 
 
+@deep
 def hessian(f: Expr, x: Symbol) -> Expr:
     """``jacobian(grad(f, x), x)``."""
     return jacobian(grad(f, x), x)  # type: ignore[arg-type]
 
 
+@deep
 def hvp(f: Expr, x: Symbol, v: Expr) -> Expr:
     """The Hessian-vector product: the directional derivative of ∇f along v."""
     return jvp(grad(f, x), x, v)  # type: ignore[arg-type]

@@ -9,11 +9,11 @@ are left as the user wrote them.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 
 import sympy
 
+from ..expr.deep import deep
 from ..expr.nodes import (
     Add,
     Apply,
@@ -113,14 +113,10 @@ class Simplifier:
         return out
 
 
+@deep
 def simplify(e: Expr) -> Expr:
     """The canonical simplified form of ``e`` (value and shape preserved)."""
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20000))
-    try:
-        return Simplifier()(e)
-    finally:
-        sys.setrecursionlimit(limit)
+    return Simplifier()(e)
 
 
 # ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..expr.deep import deep
 from ..expr.dims import fmt_shape
 from ..expr.errors import ShapeError
 from ..expr.nodes import Expr, Symbol, is_scalar_shape
@@ -83,6 +84,7 @@ def _setup(exprs: list[Expr], xs: list[Symbol], values: Mapping[Any, Any] | None
     return point, d, gen
 
 
+@deep
 def fd_grad_check(f: Expr, x: Symbol | Sequence[Symbol], G: Expr | Sequence[Expr],
                   values: Mapping[Any, Any] | None = None, dims: DimValues | None = None,
                   *, rng: np.random.Generator | int | None = 0, directions: int = 3,
@@ -137,6 +139,7 @@ def fd_grad_check(f: Expr, x: Symbol | Sequence[Symbol], G: Expr | Sequence[Expr
     return report
 
 
+@deep
 def fd_jacobian_check(F: Expr, x: Symbol, J: Expr, values: Mapping[Any, Any] | None = None,
                       dims: DimValues | None = None, *,
                       rng: np.random.Generator | int | None = 0, directions: int = 3,
@@ -186,6 +189,7 @@ def fd_jacobian_check(F: Expr, x: Symbol, J: Expr, values: Mapping[Any, Any] | N
     return report
 
 
+@deep
 def numeric_grad(f: Expr, x: Symbol, point: Mapping[Any, Any], dims: DimValues | None = None,
                  *, eps: float = 1e-6, functions: Functions | None = None) -> Array:
     """The full gradient of scalar ``f`` w.r.t. ``x`` by central differences, entry by entry."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..expr.deep import deep
 from ..expr.dims import Dim, fmt_shape
 from ..expr.errors import ShapeError
 from ..expr.functions import FUNCTIONS
@@ -227,6 +228,7 @@ class _Interp:
         return out
 
 
+@deep
 def evaluate(e: Expr, values: Mapping[Any, Any], dims: DimValues | None = None,
              functions: Functions | None = None) -> Array:
     """Evaluate ``e`` with NumPy, node by node (a reference, not fast code).
@@ -453,6 +455,7 @@ def _point_ok(exprs: Sequence[Expr], vals: dict[str, Array], d: dict[str, int],
     return True
 
 
+@deep
 def random_point(exprs: Expr | Sequence[Expr], dims: DimValues | None = None,
                  rng: np.random.Generator | int | None = 0, *,
                  functions: Functions | None = None, margin: float = 1e-2,

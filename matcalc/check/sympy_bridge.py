@@ -19,6 +19,7 @@ import sympy
 from sympy.core.function import UndefinedFunction
 
 from ..calculus.api import grad
+from ..expr.deep import deep
 from ..expr.dims import Dim, fmt_shape
 from ..expr.functions import FUNCTIONS
 from ..expr.nodes import (
@@ -175,6 +176,7 @@ class _Ctx:
         return out
 
 
+@deep
 def to_sympy(e: Expr, dims: DimValues | None = None) -> sympy.Matrix:
     """The explicit SymPy matrix of ``e`` at concrete dims.
 
@@ -575,6 +577,7 @@ def compare_exact(got: sympy.Matrix, expected: sympy.Matrix) -> list[Mismatch]:
             if not is_zero(got[i, j] - expected[i, j])]
 
 
+@deep
 def check_grad(f: Expr, x: Symbol | Sequence[Symbol],
                dims: DimValues | None = None) -> CheckGradReport:
     """Check ``mc.grad(f, x)`` against SymPy's elementwise derivatives, exactly.

@@ -20,6 +20,7 @@ import sympy
 
 from ..calculus.api import grad
 from ..expr.build import as_expr
+from ..expr.deep import deep
 from ..expr.dims import ONE, fmt_shape
 from ..expr.errors import ParseError, ShapeError
 from ..expr.nodes import (
@@ -391,6 +392,7 @@ def _parse_claim(text: str, f: Expr, x: Symbol) -> Expr:
     return replace(claim, stand_in)
 
 
+@deep
 def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
            dims: Any = None, *, seed: int = 0) -> VerifyReport:
     """Check a hand-derived gradient of ``f`` w.r.t. ``x``.

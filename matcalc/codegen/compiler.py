@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from ..expr.deep import deep
 from ..expr.dims import Dim, check_name, fmt_shape
 from ..expr.functions import FUNCTIONS
 from ..expr.nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, children, walk
@@ -66,6 +67,7 @@ class CompiledFunction:
     args: tuple[str, ...]
 
 
+@deep
 def compile(  # noqa: A001 - the API's name
     exprs: Expr | Sequence[Expr],
     args: Sequence[Symbol] | None = None,

@@ -17,6 +17,12 @@ import sympy
 # Python operator precedence, loosest first: what a value needs around it in a slot.
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
 SUM_TERM = 1.5  # a term of a sum: needs no parentheses unless it is itself a sum
+# Generated lines stay valid Python at any depth and length: the tokenizer allows 200 nested
+# parentheses and the compiler recurses once per operator, so a chain of one operator gets
+# at most MAX_OPERANDS operands per value, and a line at most MAX_NESTING nested operands
+# (deeper, the emitter names an intermediate value: a temporary, as hand-written code would).
+MAX_OPERANDS = 32
+MAX_NESTING = 48
 
 Part = Union[str, tuple["Code", int]]
 
@@ -55,6 +61,7 @@ class Emitter:
         self._memo: dict[tuple, Code] = {}
         self._order: list[Code] = []
         self._taken = set(reserved)
+        self._next: dict[str, int] = {}
 
     def atom(self, text: str, prec: int = ATOM) -> Code:
         """An argument, dim or literal of precedence ``prec``: rendered as is, never assigned."""
@@ -66,6 +73,14 @@ class Emitter:
 
     def op(self, prec: int, *parts: Part) -> Code:
         """A computation; ``parts`` are text and ``(code, slot_precedence)`` pairs."""
+        if len(parts) > 2 * MAX_OPERANDS and _is_chain(parts):
+            # a + b + ⋯ of many terms: each left part is a value of its own, (a + b + ⋯) + ⋯,
+            # which Python evaluates in the same order
+            cut = 2 * MAX_OPERANDS - 1
+            head = self.op(prec, *parts[:cut])
+            for i in range(cut, len(parts), cut - 1):
+                head = self.op(prec, (head, prec), *parts[i:i + cut - 1])
+            return head
         key = (prec, tuple(p if isinstance(p, str) else (id(p[0]), p[1]) for p in parts))
         code = self._memo.get(key)
         if code is None:
@@ -77,13 +92,14 @@ class Emitter:
         """A variable name not used by arguments, dims, helpers or other temporaries."""
         if not base.isidentifier() or keyword.iskeyword(base):
             base = "t"
-        name, i = base, 1
+        name, i = base, self._next.get(base, 1)
         if base == "t":
-            name = "t1"
+            name = f"t{i}"
         while name in self._taken:
             i += 1
             name = f"{base}{i}" if base == "t" else f"{base}_{i}"
         self._taken.add(name)
+        self._next[base] = i  # the next call starts here: naming k temporaries is O(k)
         return name
 
     def render(self, outputs: list[Code]) -> tuple[list[str], list[str]]:
@@ -104,11 +120,22 @@ class Emitter:
                 d.uses += 1
         for c in outputs:
             c.uses += 2  # an output is always a named variable
-        lines = []
+        lines: list[str] = []
+
+        def name(c: Code) -> None:
+            c.name = self.fresh(c.hint or "t")
+            lines.append(f"{c.name} = {self._text(c)}")
+
+        nesting: dict[int, int] = {}  # operands nested in the text of each inlined value
         for c in order:
+            inline = [d for d in c.deps() if d.name is None]
+            while inline and len(c.deps()) + max(nesting[id(d)] for d in inline) > MAX_NESTING:
+                deepest = max(inline, key=lambda d: nesting[id(d)])
+                name(deepest)
+                inline.remove(deepest)
+            nesting[id(c)] = len(c.deps()) + max((nesting[id(d)] for d in inline), default=0)
             if c.uses > 1 or c.hint:
-                c.name = self.fresh(c.hint or "t")
-                lines.append(f"{c.name} = {self._text(c)}")
+                name(c)
         return lines, [self.ref(c, 0) for c in outputs]
 
     def ref(self, c: Code, slot: int) -> str:
@@ -123,6 +150,18 @@ class Emitter:
 
     def _text(self, c: Code) -> str:
         return "".join(p if isinstance(p, str) else self.ref(*p) for p in c.parts)
+
+
+def _is_chain(parts: tuple[Part, ...]) -> bool:
+    """``x₀ op x₁ op x₂ ⋯``: operands alternating with binary operators of one precedence."""
+    if len(parts) % 2 == 0 or not isinstance(parts[1], str):
+        return False
+    ops = _CHAIN_OPS.get(parts[1].strip(), ())
+    return (all(isinstance(p, tuple) for p in parts[::2])
+            and all(isinstance(p, str) and p.strip() in ops for p in parts[1::2]))
+
+
+_CHAIN_OPS = {op: group for group in (("+", "-"), ("*",), ("@",)) for op in group}
 
 
 def constant_source(value: sympy.Expr, dim_names: dict) -> tuple[str, int]:

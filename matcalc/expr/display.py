@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .deep import deep
+
 __all__ = ["register", "show", "is_registered"]
 
 _PRINTERS: dict[str, Callable[..., str]] = {}
@@ -25,6 +27,7 @@ def is_registered(kind: str) -> bool:
     return kind in _PRINTERS
 
 
+@deep
 def show(kind: str, obj: Any, *args: Any) -> str:
     """``obj`` printed by the printer registered for ``kind``.
 

@@ -1,8 +1,8 @@
-"""Error types raised by matcalc: both are ``ValueError`` subclasses."""
+"""Error types raised by matcalc: all are ``ValueError`` subclasses."""
 
 from __future__ import annotations
 
-__all__ = ["ShapeError", "ParseError"]
+__all__ = ["ShapeError", "ParseError", "DepthError"]
 
 
 class ShapeError(ValueError):
@@ -26,3 +26,7 @@ class ParseError(ValueError):
         if text:
             message = f"{message}\n  {text}\n  {' ' * position}^"
         super().__init__(message)
+
+
+class DepthError(ValueError):
+    """An expression nested deeper than matcalc works (``matcalc.expr.deep.MAX_DEPTH``)."""

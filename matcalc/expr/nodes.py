@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy
 
-from . import display
+from . import deep, display
 from .dims import ONE, Dim, Shape, fmt_shape, register_scalar_node
 from .errors import ShapeError
 
@@ -22,7 +22,7 @@ __all__ = [
     "Add", "Scale", "ScalarMul", "MatMul", "Transpose", "Hadamard", "Power", "Apply",
     "Diag", "DiagPart", "Vec", "Unvec", "Kron", "Trace", "Inverse", "Det", "LogDet", "Sum",
     "Norm", "Frob", "Softmax", "LogSumExp", "NODE_TYPES", "children", "map_children", "walk",
-    "replace", "is_scalar_shape",
+    "replace", "is_scalar_shape", "depth",
 ]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -38,16 +38,27 @@ def _names(cls: type) -> tuple[str, ...]:
 class Expr:
     """Base class of every matcalc expression. Immutable and hashable; ``==`` is structural."""
 
-    __slots__ = ("_hash", "_shape", "_free", "_deltas", "_rep", "__weakref__")
+    __slots__ = ("_hash", "_shape", "_free", "_deltas", "_rep", "_depth", "__weakref__")
     __array_priority__ = 1000  # NumPy scalars defer to our operators
 
     def _finish(self, shape: Shape) -> None:
         object.__setattr__(self, "_shape", shape)
         key = tuple(getattr(self, n) for n in _names(type(self)))
         object.__setattr__(self, "_hash", hash((type(self).__name__, key)))
-        object.__setattr__(self, "_free", None)
-        object.__setattr__(self, "_deltas", None)
+        # Leaves know their sets now; compound nodes fill theirs on first use.
+        leaf = isinstance(self, Symbol)
+        object.__setattr__(self, "_free", frozenset((self,)) if leaf else None)
+        object.__setattr__(self, "_deltas", frozenset() if leaf else None)
         object.__setattr__(self, "_rep", None)
+        # The height of the tree, O(1) from the children: what tells matcalc.expr.deep
+        # whether a recursive rule could meet Python's recursion limit.
+        depth = 0
+        for v in key:
+            if isinstance(v, Expr):
+                depth = max(depth, v._depth)
+            elif isinstance(v, tuple):
+                depth = max(depth, max((x._depth for x in v if isinstance(x, Expr)), default=0))
+        object.__setattr__(self, "_depth", depth + 1)
 
     @property
     def shape(self) -> Shape:
@@ -63,20 +74,14 @@ class Expr:
     def free_symbols(self) -> frozenset[Symbol]:
         """The set of symbols the expression contains (through named intermediates too)."""
         if self._free is None:
-            acc: set[Symbol] = set()
-            for c in children(self):
-                acc |= c.free_symbols
-            object.__setattr__(self, "_free", frozenset(acc))
+            deep.collect(self, "_free", children)
         return self._free
 
     @property
     def deltas(self) -> frozenset[Delta]:
         """The differentials ``dX`` the expression contains."""
         if self._deltas is None:
-            acc: set[Delta] = set()
-            for c in children(self):
-                acc |= c.deltas
-            object.__setattr__(self, "_deltas", frozenset(acc))
+            deep.collect(self, "_deltas", children)
         return self._deltas
 
     def _root(self) -> Expr:
@@ -93,15 +98,9 @@ class Expr:
             return True
         if type(self) is not type(other) or self._hash != other._hash:  # type: ignore[attr-defined]
             return False
-        a, b = self._root(), other._root()  # type: ignore[attr-defined]
-        if a is b:
+        if self._root() is other._root():  # type: ignore[attr-defined]
             return True
-        # Structural comparison, remembered: equal trees built separately (rules rebuild
-        # nodes all the time) are linked, so comparing them again costs O(1), not O(size).
-        if all(getattr(self, n) == getattr(other, n) for n in _names(type(self))):
-            object.__setattr__(b, "_rep", a)
-            return True
-        return False
+        return deep.same_tree(self, other, _names, Expr)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -158,10 +157,6 @@ class Symbol(Expr):
 
     def __post_init__(self) -> None:
         self._finish((self.rows, self.cols))
-
-    @property
-    def free_symbols(self) -> frozenset[Symbol]:
-        return frozenset((self,))
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -232,14 +227,9 @@ class Delta(Expr):
         if not isinstance(self.of, (Symbol, Let)):
             raise TypeError("a differential is taken of a symbol or a named intermediate")
         self._finish(self.of.shape)
-
-    @property
-    def free_symbols(self) -> frozenset[Symbol]:
-        return frozenset()
-
-    @property
-    def deltas(self) -> frozenset[Delta]:
-        return frozenset((self,))
+        object.__setattr__(self, "_free", frozenset())
+        object.__setattr__(self, "_deltas", frozenset((self,)))
+        object.__setattr__(self, "_depth", 1)  # its target is not a child
 
 
 # ----------------------------------------------------------------------------------------
@@ -608,22 +598,27 @@ def replace(e: Expr, table: Mapping[Expr, Expr]) -> Expr:
     """``e`` with every sub-expression found in ``table`` replaced by its value.
 
     Named intermediates are atoms: a :class:`Let` is neither replaced nor entered, so its
-    definition stays as the user wrote it.
+    definition stays as the user wrote it. Iterative, so any depth works.
     """
     if not table:
         return e
     memo: dict[Expr, Expr] = {}
-
-    def go(node: Expr) -> Expr:
-        hit = memo.get(node)
-        if hit is None:
-            if isinstance(node, Let):
-                hit = node
-            else:
-                hit = table.get(node)
-                if hit is None:
-                    hit = map_children(node, go)
+    stack: list[tuple[Expr, bool]] = [(e, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in memo:
+            continue
+        hit = node if isinstance(node, Let) else table.get(node)
+        if hit is not None:
             memo[node] = hit
-        return hit
+        elif ready:
+            memo[node] = map_children(node, memo.__getitem__)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children(node) if c not in memo)
+    return memo[e]
 
-    return go(e)
+
+def depth(e: Expr) -> int:
+    """The height of ``e`` as a tree (a leaf is 1), known in O(1)."""
+    return e._depth

@@ -21,6 +21,7 @@ from functools import singledispatch
 
 import sympy
 
+from ..expr.deep import deep
 from ..expr.dims import Dim
 from ..expr.functions import FUNCTIONS
 from ..expr.nodes import (
@@ -188,6 +189,7 @@ def latex_dim(d: Dim) -> str:
 # ----------------------------------------------------------------------------------------
 
 
+@deep
 def latex(e: Expr) -> str:
     r"""LaTeX for ``e``, for math mode (``\[ ... \]``, ``$ ... $``, MathJax, KaTeX).
 

@@ -64,6 +64,8 @@ PREC = {
 
 def coef_is_negative(c: sympy.Expr) -> bool:
     """True for a constant that prints with a leading minus sign."""
+    if c.is_Rational:  # the common case, without SymPy's assumption system (slow per number)
+        return bool(c.p < 0)
     return bool(c.could_extract_minus_sign())
 
 

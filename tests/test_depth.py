@@ -1,0 +1,218 @@
+"""Any depth and size: deep chains, long sums and unrolled RNNs through every public stage,
+without RecursionError (matcalc.expr.deep), and valid generated Python at any depth."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import matcalc as mc
+from matcalc.codegen import emit
+from matcalc.expr import deep
+from matcalc.expr.nodes import Delta, depth, replace
+from matcalc.expr.ops import add
+
+n = mc.dim("n")
+x = mc.vector("x", n)
+W = mc.matrix("W", n, n)
+h0 = mc.vector("h", n)
+
+
+def chain(levels: int, v: mc.Expr = x) -> mc.Expr:
+    e = v
+    for _ in range(levels):
+        e = mc.tanh(e)
+    return e
+
+
+def rnn(steps: int, lets: bool) -> mc.Expr:
+    h = h0
+    for i in range(steps):
+        h = mc.tanh(W @ h + x)
+        if lets:
+            h = mc.let(f"h{i}", h)
+    return mc.sum(h)
+
+
+def fd_check(f: mc.Expr, X: mc.Symbol, G: mc.Expr, values: dict, eps: float = 1e-6) -> None:
+    """The compiled gradient against a central difference of the compiled f, along V."""
+    fc, gc = mc.compile(f), mc.compile(G)
+    rng = np.random.default_rng(0)
+    V = rng.standard_normal(values[X.name].shape)
+    up = {**values, X.name: values[X.name] + eps * V}
+    down = {**values, X.name: values[X.name] - eps * V}
+    fd = (fc(**up) - fc(**down)) / (2 * eps)
+    assert np.isclose(np.sum(gc(**values) * V), fd, rtol=1e-5, atol=1e-8)
+
+
+# ----------------------------------------------------------------------------------------
+# The primitive walks are loops: no worker thread needed
+# ----------------------------------------------------------------------------------------
+
+
+def test_depth_is_cached_at_construction() -> None:
+    assert depth(x) == 1 and depth(mc.tanh(x)) == 2
+    assert depth(chain(300)) == 301
+    assert depth(mc.let("z", chain(5))) == 7
+    assert depth(Delta(mc.let("z", chain(5)))) == 1  # its target is not a child
+
+
+def test_primitive_walks_at_depth_100000() -> None:
+    a, b = chain(20_000), chain(20_000)
+    assert a is not b and a == b and hash(a) == hash(b)
+    assert a != chain(20_000, mc.vector("y", n))
+    assert chain(20_000).free_symbols == {x}
+    assert not chain(20_000).deltas
+    y = mc.vector("y", n)
+    assert replace(a, {x: y}) == chain(20_000, y)
+
+
+# ----------------------------------------------------------------------------------------
+# Deep chains through the public functions
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def deep_f() -> mc.Expr:
+    return mc.sum(chain(10_000))
+
+
+def test_deep_chain_prints(deep_f: mc.Expr) -> None:
+    s = str(deep_f)
+    assert s.startswith("sum(tanh(tanh(") and s.count("tanh") == 10_000
+    assert mc.latex(deep_f).count(r"\tanh") == 10_000
+    assert deep_f._repr_latex_().startswith("$")
+
+
+def test_deep_chain_compiles_and_simplifies(deep_f: mc.Expr) -> None:
+    assert mc.simplify(deep_f) == deep_f
+    vals = {"x": np.array([0.3, -0.2])}
+    f = mc.compile(deep_f)
+    # valid Python: temporaries instead of one line nested 10,000 deep
+    assert max(len(line) for line in f.source.splitlines()) < 2000
+    want = vals["x"]
+    for _ in range(10_000):
+        want = np.tanh(want)
+    assert np.isclose(f(**vals), want.sum())
+
+
+@pytest.mark.slow
+def test_deep_chain_grad_and_derive() -> None:
+    # 2,000 levels, not 10,000: the gradient of a chain grows with depth squared in the
+    # simplifier (10,000 levels work, in about 90 s; see the issue report)
+    f = mc.sum(chain(2_000))
+    g = mc.grad(f, x)
+    assert g.shape == x.shape
+    from matcalc.check.numeric import evaluate
+    vals = {"x": np.array([0.3, -0.2])}
+    fc, eps, v = mc.compile(f), 1e-6, np.array([1.0, 0.5])
+    fd = (fc(x=vals["x"] + eps * v) - fc(x=vals["x"] - eps * v)) / (2 * eps)
+    assert np.isclose(evaluate(g, vals).ravel() @ v, fd, rtol=1e-5, atol=1e-12)
+    assert mc.derive(f, x).gradients[x] == g
+
+
+def test_deep_chain_reference_interpreter(deep_f: mc.Expr) -> None:
+    from matcalc.check.numeric import evaluate
+    v = evaluate(deep_f, {"x": np.array([0.5, 1.0])})
+    want = np.array([0.5, 1.0])
+    for _ in range(10_000):
+        want = np.tanh(want)
+    assert np.isclose(v[0, 0], want.sum())
+
+
+@pytest.mark.slow
+def test_jacobian_hvp_of_a_deep_chain() -> None:
+    # 300 levels (past the old limit of about 240): these grow fast with depth
+    e = chain(300)
+    J = mc.jacobian(e, x)
+    assert J.shape == (n, n)
+    f = mc.sum(e)
+    assert mc.hvp(f, x, x).shape == x.shape
+
+
+def test_generated_code_stays_valid_python_at_depth_201() -> None:
+    f = mc.compile(mc.sum(chain(201)))
+    compile(f.source, "<test>", "exec")
+    want = np.array([1.0, 2.0])
+    for _ in range(201):
+        want = np.tanh(want)
+    assert np.isclose(f(x=np.array([1.0, 2.0])), want.sum())
+
+
+def test_emitter_bounds_nesting_and_operands() -> None:
+    f = mc.compile(mc.sum(chain(1_000)))
+    depth_per_line = [line.count("(") for line in f.source.splitlines()]
+    assert max(depth_per_line) <= 2 * emit.MAX_NESTING + 10
+
+
+# ----------------------------------------------------------------------------------------
+# Long sums
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_sum() -> tuple[mc.Expr, list[mc.Symbol]]:
+    xs = [mc.scalar(f"a{i}") for i in range(100)]
+    return add(*(xs[i % 100] * (i % 7 + 1) for i in range(100_000))), xs
+
+
+def test_long_sum_prints_and_differentiates(long_sum) -> None:
+    s, xs = long_sum
+    assert str(s).count(" + ") == 99_999
+    # a0 appears at i = 0, 100, 200, ...: coefficients (i % 7 + 1) summed
+    want = sum(i % 7 + 1 for i in range(0, 100_000, 100))
+    assert mc.grad(s, xs[0]) == mc.simplify(mc.parse(str(want)))
+
+
+# ----------------------------------------------------------------------------------------
+# The RNN, unrolled
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lets", [False, True])
+def test_rnn_41_steps(lets: bool) -> None:
+    f = rnn(41, lets)
+    G = mc.grad(f, W)
+    rng = np.random.default_rng(1)
+    vals = {"W": 0.5 * rng.standard_normal((3, 3)), "h": rng.standard_normal(3),
+            "x": rng.standard_normal(3)}
+    fd_check(f, W, G, vals)
+
+
+# ----------------------------------------------------------------------------------------
+# Past the documented limit: a clear error, not RecursionError
+# ----------------------------------------------------------------------------------------
+
+
+def test_past_max_depth_is_a_clear_error() -> None:
+    e = mc.sum(chain(deep.MAX_DEPTH))
+    for call in (lambda: mc.grad(e, x), lambda: str(e), lambda: mc.latex(e),
+                 lambda: mc.compile(e), lambda: mc.simplify(e)):
+        with pytest.raises(mc.DepthError, match=f"{deep.MAX_DEPTH}"):
+            call()
+    assert issubclass(mc.DepthError, ValueError)
+
+
+def test_recursion_limit_is_restored_and_shallow_calls_stay_on_this_thread() -> None:
+    import threading
+    limit = sys.getrecursionlimit()
+    seen = []
+
+    @deep.deep
+    def where(e: mc.Expr) -> str:
+        seen.append(threading.current_thread().name)
+        return "ok"
+
+    where(chain(3))
+    where(chain(deep.SHALLOW + 1))
+    assert seen[0] == threading.current_thread().name
+    assert seen[1].startswith("matcalc-deep")
+    assert sys.getrecursionlimit() == limit
+
+
+def test_errors_in_the_worker_reach_the_caller() -> None:
+    e = chain(500)
+    with pytest.raises(mc.ShapeError, match="scalar"):
+        mc.grad(e, x)
