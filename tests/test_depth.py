@@ -122,16 +122,6 @@ def test_deep_chain_reference_interpreter(deep_f: mc.Expr) -> None:
     assert np.isclose(v[0, 0], want.sum())
 
 
-@pytest.mark.slow
-def test_jacobian_hvp_of_a_deep_chain() -> None:
-    # 300 levels (past the old limit of about 240): these grow fast with depth
-    e = chain(300)
-    J = mc.jacobian(e, x)
-    assert J.shape == (n, n)
-    f = mc.sum(e)
-    assert mc.hvp(f, x, x).shape == x.shape
-
-
 def test_generated_code_stays_valid_python_at_depth_201() -> None:
     f = mc.compile(mc.sum(chain(201)))
     compile(f.source, "<test>", "exec")
