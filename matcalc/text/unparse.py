@@ -104,6 +104,24 @@ def _broadcast_of(t: Expr) -> Expr | None:
     return None
 
 
+def _mean_of(c: sympy.Expr, x: Expr) -> str | None:
+    """``mean(...)`` text for ``c x`` when it is what mc.mean builds: a sum (of all entries,
+    or 1ᵀX / X1 along an axis) divided by its count. The count is a dim, which the text
+    syntax cannot write as a constant, so the mean is the only way to say it."""
+    match x:
+        case nodes.Sum(x=y):
+            axis, count = "", y.shape[0] * y.shape[1]
+        case nodes.MatMul(factors=(nodes.Ones(rows=r), y)) if r == 1:
+            axis, count = ", 0", y.shape[0]
+        case nodes.MatMul(factors=(y, nodes.Ones(cols=c1))) if c1 == 1:
+            axis, count = ", 1", y.shape[1]
+        case _:
+            return None
+    if sympy.simplify(c * count.expr - 1) != 0:
+        return None
+    return f"mean({unparse(y)}{axis})"
+
+
 def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
     match e:
         case nodes.Symbol(name=name):
@@ -136,6 +154,8 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
                 small = _broadcast_of(t)
                 out += sign + (_wrap(t, _SUM + 1) if small is None else _wrap(small, _SUM + 1))
             return out, _SUM
+        case nodes.Scale(coef=c, x=x) if (mean := _mean_of(c, x)) is not None:
+            return mean, _ATOM
         case nodes.Scale(coef=c, x=x):
             if c == -1:
                 return "-" + _wrap(x, _POWER), _UNARY
