@@ -35,6 +35,8 @@ examples:
 
 names a-g are scalars, h-z vectors, A-Z matrices unless --shape says otherwise
 (--shape X=m,n   --shape w=n   --shape b=1); unknown dims are inferred from use.
+--symmetric S, --spd S and --diagonal D declare structured square matrices; gradients
+w.r.t. them are symmetric (the gradient in the space of symmetric matrices).
 operators: + - * / ^ ' .* ./ .^   functions: sum norm1 norm2 tr det logdet inv diag
 Diag vec kron exp log sin cos tan tanh sigmoid softplus relu step abs sign sqrt arcsin ...
 constants: eye, vector(1) and matrix(1) (ones), with sizes inferred from use.
@@ -73,6 +75,9 @@ def _api(name: str) -> Any:
 # ----------------------------------------------------------------------------------------
 
 
+_STRUCTURES = ("symmetric", "spd", "diagonal")
+
+
 def _shapes(specs: Sequence[str]) -> dict[str, tuple[int | str, ...]]:
     """``["X=m,n", "w=3"]`` → ``{"X": ("m", "n"), "w": (3,)}``."""
     out: dict[str, tuple[int | str, ...]] = {}
@@ -80,6 +85,11 @@ def _shapes(specs: Sequence[str]) -> dict[str, tuple[int | str, ...]]:
         name, eq, dims = spec.partition("=")
         dims = dims.strip().strip("()").replace("×", ",").replace(" ", "")
         parts = [p for p in dims.split(",")] if dims else []
+        structure = next((p for p in parts if p.lower() in _STRUCTURES), None)
+        if structure is not None:
+            raise UsageError(f"--shape {spec!r}: a shape is dims (NAME=ROWS,COLS); declare "
+                             f"the structure with --{structure.lower()} {name.strip()} "
+                             f"(and the size with --shape {name.strip()}=n,n if needed)")
         if not eq or not name.strip() or not parts or "" in parts or len(parts) > 2:
             raise UsageError(f"--shape {spec!r}: expected NAME=ROWS,COLS or NAME=LENGTH, "
                              "e.g. --shape X=m,n or --shape w=3")
@@ -103,21 +113,24 @@ def _read(args: argparse.Namespace, *texts: str) -> list[Any]:
     With ``--names none`` the text's own names (``z = ...;``) are written out."""
     import matcalc as mc
 
-    shapes = _shapes(args.shape)
+    shapes: dict[str, Any] = dict(_shapes(args.shape))
+    declared = {k: _names(getattr(args, k, None) or []) for k in _STRUCTURES}
     exprs = []
     for text in texts:
-        expr = mc.parse(text, **shapes)
+        expr = mc.parse(text, **declared, **shapes)
         if getattr(args, "names", None) == "none":
             from .printing.names import expand_lets
 
             expr = expand_lets(expr)
         # later texts (a claimed gradient) must mean the same symbols as the first one
-        shapes = {**shapes, **{s.name: s.shape for s in expr.free_symbols}}
+        shapes = {**shapes, **{s.name: s for s in expr.free_symbols}}
         exprs.append(expr)
     used = {s.name for e in exprs for s in e.free_symbols}
-    for name in _shapes(args.shape):
-        if name not in used:
-            raise UsageError(f"--shape {name}: {name} does not appear in the expression")
+    for option, names in [("shape", _shapes(args.shape))] + list(declared.items()):
+        for name in names:
+            if name not in used:
+                raise UsageError(f"--{option} {name}: {name} does not appear in the "
+                                 "expression")
     return exprs
 
 
@@ -282,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("expr", metavar="EXPR", help="the expression, e.g. \"x'*A*x\"")
         sub.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
                          help="shape of a symbol: X=m,n  w=n  b=1 (ints or dim names)")
+        for structure, what in [("symmetric", "symmetric"), ("spd", "symmetric positive "
+                                "definite"), ("diagonal", "diagonal")]:
+            sub.add_argument(f"--{structure}", action="append", default=[], metavar="NAME",
+                             help=f"a square matrix that is {what} (repeat, or S,T)")
         return sub
 
     for name, what in [("grad", "the gradient of a scalar EXPR"),

@@ -6,3 +6,5 @@ forms) and :mod:`api` (the public grad, derive, jacobian, hessian, jvp, vjp and 
 
 May import: :mod:`matcalc.expr`.
 """
+
+from . import structure_rules as _structure_rules  # noqa: F401  (registers its rewrites)

@@ -34,6 +34,7 @@ from ..expr.ops import add, number
 from .adjoint import Round, isolate, pair
 from .diff import Differentiator
 from .simplifier import Simplifier, simplify
+from .structured import check_convention, project, projection_rule
 from .vecrules import VecJacobian
 
 __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "jvp", "vjp", "hvp",
@@ -162,7 +163,8 @@ def _check_wrt(wrt: Any) -> tuple[tuple[Symbol, ...], bool]:
 
 
 def _backprop(
-    f: Expr, wrt: Sequence[Symbol], seed: Expr, record: bool, simplifier: Simplifier
+    f: Expr, wrt: Sequence[Symbol], seed: Expr, record: bool, simplifier: Simplifier,
+    convention: str = "space",
 ) -> Derivation:
     d = Differentiator(wrt)
     lets = [z for z in _lets_outer_first(f) if z is not f]
@@ -210,9 +212,13 @@ def _backprop(
                               f"substitute d{z.name} (chain rule)"))
         run(dz, Gz, others)
     for x in wrt:
-        deriv.gradients[x] = done.get(Delta(x), Zero(*x.shape))
+        G = done.get(Delta(x), Zero(*x.shape))
+        deriv.gradients[x] = project(G, x, convention, simplifier)
         if record:
-            steps.append(Step("gradient", x, deriv.gradients[x], "df = G : dX  ⇔  ∂f/∂X = G"))
+            rule = "df = G : dX  ⇔  ∂f/∂X = G"
+            if x.structure is not None and deriv.gradients[x] != G:
+                rule = projection_rule(x, convention)
+            steps.append(Step("gradient", x, deriv.gradients[x], rule))
     used = {n for g in deriv.gradients.values() for n in walk(g) if isinstance(n, Let)}
     deriv.lets = lets[::-1] + [z for z in dict.fromkeys(auto.values()) if z in used or record]
     return deriv
@@ -237,7 +243,7 @@ _NAMES = ("auto", "lets", "none")
 
 
 @deep
-def derive(f: Expr, wrt: Any, names: str = "auto") -> Derivation:
+def derive(f: Expr, wrt: Any, names: str = "auto", convention: str = "space") -> Derivation:
     """Derive the gradients of scalar ``f`` step by step by the differential method.
 
     Parameters
@@ -251,6 +257,8 @@ def derive(f: Expr, wrt: Any, names: str = "auto") -> Derivation:
         intermediates of ``f`` (``mc.let``), and ``t₁ = …`` for each factor that a step or
         the gradients repeat; ``"lets"``: the named intermediates only; ``"none"``:
         everything written out (named intermediates are expanded before deriving).
+    convention : {"space", "entries"}
+        For structured variables, as in :func:`grad`.
 
     Returns
     -------
@@ -264,7 +272,7 @@ def derive(f: Expr, wrt: Any, names: str = "auto") -> Derivation:
                          f"{', '.join(map(repr, _NAMES))}")
     if names == "none":
         f = _expand_lets(f)
-    deriv = _backprop(f, xs, number(1), True, Simplifier())
+    deriv = _backprop(f, xs, number(1), True, Simplifier(), check_convention(convention))
     deriv.names = names
     return deriv
 
@@ -284,15 +292,41 @@ def _expand_lets(e: Expr) -> Expr:
 
 
 @deep
-def grad(f: Expr, x: Any) -> Expr | list[Expr]:
+def grad(f: Expr, x: Any, convention: str = "space") -> Expr | list[Expr]:
     """The gradient of scalar ``f`` w.r.t. ``x`` (shaped like x): df = G : dx.
 
-    ``x`` a list or tuple gives a list of gradients. Raises :class:`ShapeError` for a
-    non-scalar ``f`` (use :func:`jacobian`).
+    Parameters
+    ----------
+    f : Expr
+        A 1×1 expression; a non-scalar one raises :class:`ShapeError` (use
+        :func:`jacobian`).
+    x : Symbol or sequence of Symbol
+        The variable; a list or tuple gives a list of gradients.
+    convention : {"space", "entries"}
+        Only matters for a structured variable (``mc.symmetric``, ``mc.spd``,
+        ``mc.diagonal``), whose differential dS is itself structured, so that df = G : dS
+        leaves G free up to an antisymmetric part. ``"space"`` (default) gives the gradient
+        in the space of symmetric matrices, sym(G) = (G + Gᵀ)/2: the one symmetric matrix
+        with df = G : dS for every symmetric dS, the one gradient descent and finite
+        differences along symmetric directions agree with. ``"entries"`` gives the
+        derivative w.r.t. the independent entries Sᵢⱼ (i ≤ j), as in the Matrix Cookbook
+        (eq. 141): G + Gᵀ − G ∘ I = 2 sym(G) − sym(G) ∘ I, whose off-diagonal entries are
+        twice those of the "space" gradient because moving Sᵢⱼ moves Sⱼᵢ too. For a
+        diagonal D both give G ∘ I.
+
+    Examples
+    --------
+    >>> import matcalc as mc
+    >>> n = mc.dim("n"); S = mc.symmetric("S", n); A = mc.matrix("A", n, n)
+    >>> print(mc.grad(mc.tr(A @ S), S))
+    1/2 (A + Aᵀ)
+    >>> print(mc.grad(mc.tr(A @ S), S, convention="entries"))
+    A + Aᵀ - Diag(diag(A))
     """
     _require_scalar(f, "grad")
     xs, many = _check_wrt(x)
-    grads = _backprop(f, xs, number(1), False, Simplifier()).gradients
+    grads = _backprop(f, xs, number(1), False, Simplifier(),
+                      check_convention(convention)).gradients
     out = [grads[v] for v in xs]
     return out if many else out[0]
 

@@ -20,7 +20,7 @@ from ..expr.nodes import Expr, Symbol, is_scalar_shape
 from .numeric import Array, Functions, _Interp, _key_name, infer_dims, random_point
 from .sympy_bridge import DimValues, dim_value, resolve_dims
 
-__all__ = ["FDReport", "fd_grad_check", "fd_jacobian_check", "numeric_grad"]
+__all__ = ["FDReport", "fd_grad_check", "fd_jacobian_check", "numeric_grad", "direction"]
 
 
 @dataclass
@@ -130,7 +130,8 @@ def fd_grad_check(f: Expr, x: Symbol | Sequence[Symbol], G: Expr | Sequence[Expr
     report = FDReport(
         f"fd_grad_check wrt {', '.join(s.name for s in xs)} of f = {f}", d)
     for _ in range(directions):
-        vs = [gen.standard_normal(g.shape) for g in garr]
+        # A structured variable moves only within its structure (symmetric directions).
+        vs = [direction(xi, gen.standard_normal(g.shape)) for xi, g in zip(xs, garr)]
         fp = _Interp(_shifted(point, xs, vs, eps), d, functions).ev(f)[0, 0]
         fm = _Interp(_shifted(point, xs, vs, -eps), d, functions).ev(f)[0, 0]
         fd = float((fp - fm) / (2 * eps))
@@ -177,7 +178,7 @@ def fd_jacobian_check(F: Expr, x: Symbol, J: Expr, values: Mapping[Any, Any] | N
     report = FDReport(f"fd_jacobian_check wrt {x.name} of F = {F}", d,
                       labels=("max |central difference − J vec(v)|", "target"))
     for _ in range(directions):
-        v = gen.standard_normal((xr, xc))
+        v = direction(x, gen.standard_normal((xr, xc)))
         Fp = _Interp(_shifted(point, [x], [v], eps), d, functions).ev(F)
         Fm = _Interp(_shifted(point, [x], [v], -eps), d, functions).ev(F)
         fd = ((Fp - Fm) / (2 * eps)).reshape(-1, order="F")
@@ -189,10 +190,26 @@ def fd_jacobian_check(F: Expr, x: Symbol, J: Expr, values: Mapping[Any, Any] | N
     return report
 
 
+def direction(x: Symbol, v: Array) -> Array:
+    """A direction of change of ``x``: ``v`` itself, or for a structured x its part within
+    the structure (symmetric: (v + vᵀ)/2; diagonal: its diagonal)."""
+    if x.structure == "diagonal":
+        return np.diag(np.diag(v))
+    if x.structure is not None:
+        return (v + v.T) / 2
+    return v
+
+
 @deep
 def numeric_grad(f: Expr, x: Symbol, point: Mapping[Any, Any], dims: DimValues | None = None,
                  *, eps: float = 1e-6, functions: Functions | None = None) -> Array:
-    """The full gradient of scalar ``f`` w.r.t. ``x`` by central differences, entry by entry."""
+    """The full gradient of scalar ``f`` w.r.t. ``x`` by central differences, entry by entry.
+
+    For a structured x (``mc.symmetric``...) it is the gradient in the space of such
+    matrices, as :func:`matcalc.grad` gives by default: the entrywise differences of f's
+    formula, projected onto the structure (sym(G) for symmetric x, G ∘ I for diagonal); the
+    projection does not depend on how the formula extends off symmetric matrices.
+    """
     if not is_scalar_shape(f.shape):
         raise ShapeError(f"f must be 1×1, it is {fmt_shape(f.shape)}")
     vals = {_key_name(k): np.asarray(v, dtype=float) for k, v in point.items()}
@@ -207,4 +224,4 @@ def numeric_grad(f: Expr, x: Symbol, point: Mapping[Any, Any], dims: DimValues |
             fp = _Interp({**vals, x.name: x0 + e}, d, functions).ev(f)[0, 0]
             fm = _Interp({**vals, x.name: x0 - e}, d, functions).ev(f)[0, 0]
             g[i, j] = (fp - fm) / (2 * eps)
-    return g
+    return direction(x, g)

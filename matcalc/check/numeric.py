@@ -57,6 +57,7 @@ from .sympy_bridge import DimValues, _subs_dims, dim_value, resolve_dims
 
 __all__ = [
     "evaluate", "NUMPY_FUNCTIONS", "default_generic", "infer_dims", "random_point", "KINKS",
+    "structured_value",
 ]
 
 Array = np.ndarray
@@ -431,6 +432,20 @@ def _draw(sym: Symbol, shape: tuple[int, int], attempt: int,
     if r == c and r > 1:
         # Square matrices may be inverted: shift away from singular (condition number ~ 1–10).
         a = 0.3 * a + (1.5 if family != 2 else 0.8) * np.eye(r)
+    return structured_value(sym, a)
+
+
+def structured_value(sym: Symbol, a: Array) -> Array:
+    """``a`` made to have ``sym``'s declared structure: symmetrized (an SPD one keeps the
+    shifted identity's positive eigenvalues, well conditioned) or its diagonal kept."""
+    if sym.structure == "diagonal":
+        return np.diag(np.diag(a))
+    if sym.structure in ("symmetric", "spd"):
+        a = (a + a.T) / 2
+        if sym.structure == "spd":
+            w = np.linalg.eigvalsh(a)
+            if w[0] <= 0.2:
+                a = a + (0.2 - w[0] + 0.3) * np.eye(a.shape[0])
     return a
 
 

@@ -103,14 +103,22 @@ def dim_value(d: Dim, dims: dict[str, int]) -> int:
 
 
 def symbol_matrix(name: str, shape: tuple[Dim, Dim], dims: dict[str, int],
-                  prefix: str = "") -> sympy.ImmutableMatrix:
+                  prefix: str = "", structure: str | None = None) -> sympy.ImmutableMatrix:
     """The matrix of real scalar symbols standing for the symbol ``name`` of ``shape``.
 
     Naming follows the declared (symbolic) shape, so it does not change with the dims:
-    a matrix gives ``X_0_1``, a column vector ``w_2``, a scalar ``b``.
+    a matrix gives ``X_0_1``, a column vector ``w_2``, a scalar ``b``. A symmetric (or SPD)
+    matrix has one symbol per entry i ≤ j (``S_1_0`` is ``S_0_1``); a diagonal one zeros
+    off the diagonal.
     """
     r, c = dim_value(shape[0], dims), dim_value(shape[1], dims)
     base = prefix + name
+    if structure is not None and r > 1:
+        def entry(i: int, j: int) -> sympy.Expr:
+            if structure == "diagonal" and i != j:
+                return sympy.Integer(0)
+            return sympy.Symbol(f"{base}_{min(i, j)}_{max(i, j)}", real=True)
+        return sympy.ImmutableMatrix(r, c, entry)
     if shape[0] == 1 and shape[1] == 1:
         return sympy.ImmutableMatrix([[sympy.Symbol(base, real=True)]])
     if shape[1] == 1:
@@ -211,13 +219,14 @@ def _rule(e: Expr, cx: _Ctx) -> sympy.ImmutableMatrix:
 
 @_rule.register
 def _(e: Symbol, cx: _Ctx) -> sympy.ImmutableMatrix:
-    return symbol_matrix(e.name, e.shape, cx.dims)
+    return symbol_matrix(e.name, e.shape, cx.dims, structure=e.structure)
 
 
 @_rule.register
 def _(e: Delta, cx: _Ctx) -> sympy.ImmutableMatrix:
     """dX: its own symbols ``dX_i_j`` (a differential is an independent variable)."""
-    return symbol_matrix(e.of.name, e.shape, cx.dims, prefix="d")  # type: ignore[attr-defined]
+    return symbol_matrix(e.of.name, e.shape, cx.dims, prefix="d",  # type: ignore[attr-defined]
+                         structure=getattr(e.of, "structure", None))
 
 
 @_rule.register
@@ -505,13 +514,22 @@ def _canonical_args(e: sympy.Expr) -> sympy.Expr:
 
 
 def sympy_grad(f: Expr, x: Symbol, dims: DimValues | None) -> sympy.Matrix:
-    """SymPy's elementwise gradient of the scalar ``f`` w.r.t. ``x``: ∂f/∂x_ij laid out as x."""
+    """SymPy's elementwise gradient of the scalar ``f`` w.r.t. ``x``: ∂f/∂x_ij laid out as x.
+
+    For a symmetric x, ∂f/∂x_ij (i ≠ j) moves two entries, so it is halved: the gradient in
+    the space of symmetric matrices, ``mc.grad``'s default convention.
+    """
     d = resolve_dims(dims)
     fs = to_sympy(f, d)
     if fs.shape != (1, 1):
         raise ValueError(f"f must be 1×1, it is {fmt_shape(f.shape)}")
-    xs = symbol_matrix(x.name, x.shape, d)
-    return sympy.Matrix(xs.rows, xs.cols, lambda i, j: sympy.diff(fs[0, 0], xs[i, j]))
+    xs = symbol_matrix(x.name, x.shape, d, structure=x.structure)
+
+    def entry(i: int, j: int) -> sympy.Expr:
+        g = sympy.diff(fs[0, 0], xs[i, j]) if xs[i, j] != 0 else sympy.Integer(0)
+        return g / 2 if i != j and x.structure is not None else g
+
+    return sympy.Matrix(xs.rows, xs.cols, entry)
 
 
 # ----------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from ..expr.dims import ONE, fmt_shape
 from ..expr.errors import ParseError, ShapeError
 from ..expr.nodes import (
     Apply,
+    Diag,
+    DiagPart,
     Expr,
     Let,
     Number,
@@ -32,6 +34,7 @@ from ..expr.nodes import (
     Scale,
     Symbol,
     is_scalar_shape,
+    map_children,
     replace,
     walk,
 )
@@ -61,7 +64,10 @@ class VerifyReport:
         Why not (or how it was checked), in words.
     kind : str
         ``"ok"``, ``"shape"``, ``"transpose"``, ``"sign"``, ``"factor"``,
-        ``"varying factor"``, ``"value"`` or ``"invalid"`` (a text claim that cannot be built).
+        ``"varying factor"``, ``"value"``, ``"invalid"`` (a text claim that cannot be built),
+        ``"symmetric"`` (right only if a general square matrix is symmetric: the message
+        says which, and how to declare it) or ``"convention"`` (for a symmetric variable:
+        the Cookbook's derivative w.r.t. the independent entries, or a non-symmetric G).
     factor : sympy.Expr or None
         For ``"sign"``/``"factor"``: claimed = factor × true gradient.
     claimed : Expr or None
@@ -346,6 +352,75 @@ def _compare(f: Expr, x: Symbol, c: Expr, small: dict[str, int], large: dict[str
     return _Verdict("value", _counterexample(samples, mismatches, small))
 
 
+# ----------------------------------------------------------------------------------------
+# Structure: claims right only for a symmetric matrix, or in the other convention
+# ----------------------------------------------------------------------------------------
+
+
+def _declared(e: Expr, table: dict[Symbol, Symbol]) -> Expr:
+    """``e`` with the symbols of ``table`` replaced, named intermediates entered too."""
+    memo: dict[Expr, Expr] = {}
+
+    def go(node: Expr) -> Expr:
+        hit = memo.get(node)
+        if hit is None:
+            if isinstance(node, Symbol):
+                hit = table.get(node, node)
+            elif isinstance(node, Let):
+                inner = go(node.expr)
+                hit = node if inner is node.expr else Let(node.name, inner)
+            else:
+                hit = map_children(node, go)
+            memo[node] = hit
+        return hit
+
+    return go(e)
+
+
+def _symmetry_hint(f: Expr, x: Symbol, c: Expr, small: dict[str, int],
+                   large: dict[str, int] | None, seed: int) -> _Verdict | None:
+    """If the claim is right once some general square matrices are symmetric, say which."""
+    squares = sorted((s for s in f.free_symbols | c.free_symbols | {x}
+                      if s.structure is None and s.rows == s.cols
+                      and not is_scalar_shape(s.shape)), key=lambda s: s.name)
+    groups = [[s] for s in squares[:4]] + ([squares] if 1 < len(squares) <= 4 else [])
+    for group in groups:
+        table = {s: Symbol(s.name, s.rows, s.cols, "symmetric") for s in group}
+        v = _compare(_declared(f, table), table.get(x, x), _declared(c, table), small, large,
+                     np.random.default_rng(seed))
+        if v.kind == "ok":
+            names = " and ".join(s.name for s in group)
+            decl = ", ".join(f'{s.name} = mc.symmetric("{s.name}", {s.rows})' for s in group)
+            verb = "are" if len(group) > 1 else "is"
+            return _Verdict("symmetric", f"correct if {names} {verb} symmetric (declare it "
+                                         f"with mc.symmetric: {decl}; on the command line "
+                                         f"--symmetric {','.join(s.name for s in group)})")
+    return None
+
+
+def _convention_hint(f: Expr, x: Symbol, c: Expr, small: dict[str, int],
+                     large: dict[str, int] | None, seed: int) -> _Verdict | None:
+    """For a symmetric x: the claim may be the Cookbook's derivative w.r.t. the independent
+    entries (E = 2T − T ∘ I, so T = (E + E ∘ I)/2), or a non-symmetric G with the right df."""
+    if x.structure not in ("symmetric", "spd"):
+        return None
+    half = sympy.Rational(1, 2)
+    as_space = Scale(half, c + Diag(DiagPart(c)))
+    if _compare(f, x, as_space, small, large, np.random.default_rng(seed)).kind == "ok":
+        return _Verdict("convention", (
+            f"this is the derivative w.r.t. the independent entries of {x.name} (the Matrix "
+            f"Cookbook's G + Gᵀ − G ∘ I, mc.grad(f, {x.name}, convention='entries')), not the "
+            f"gradient in the space of symmetric matrices that mc.grad gives by default; "
+            f"their off-diagonal entries differ by a factor 2"))
+    if _compare(f, x, Scale(half, c + c.T), small, large,
+                np.random.default_rng(seed)).kind == "ok":
+        return _Verdict("convention", (
+            f"the claim G gives the right df = G : d{x.name} for every symmetric "
+            f"d{x.name}, but it is not symmetric: the gradient w.r.t. the symmetric "
+            f"{x.name} is its symmetric part (G + Gᵀ)/2"))
+    return None
+
+
 def _counterexample(samples: list[_Sample], mismatches: list | None,
                     small: dict[str, int]) -> str:
     bad = next((s for s in samples if not _close(s.claimed, s.true)), None)
@@ -466,7 +541,14 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
                             text=text)
 
     if c.shape == x.shape:
-        return report(_compare(f, x, c, small, large, rng))
+        v = _compare(f, x, c, small, large, rng)
+        if v.kind != "ok":
+            hint = (_convention_hint(f, x, c, small, large, seed)
+                    or _symmetry_hint(f, x, c, small, large, seed))
+            if hint is not None:
+                v = _Verdict(hint.kind, f"{hint.message}. In general: {v.message}"
+                             if hint.kind == "symmetric" else hint.message)
+        return report(v)
     shape_msg = (f"wrong shape: the claim is {fmt_shape(c.shape)} but a gradient has the shape "
                  f"of its variable, {x.name}: {fmt_shape(x.shape)}")
     if c.shape == (x.shape[1], x.shape[0]):

@@ -48,9 +48,9 @@ from .nodes import (
 )
 
 __all__ = [
-    "matrix", "vector", "scalar", "ones", "eye", "zeros", "let", "as_expr", "hadamard", "kron",
-    "vec", "Diag", "diag", "trace", "tr", "frob", "inv", "det", "logdet", "sum", "mean", "norm",
-    "softmax", "log_softmax", "logsumexp",
+    "matrix", "vector", "scalar", "symmetric", "spd", "diagonal", "ones", "eye", "zeros",
+    "let", "as_expr", "hadamard", "kron", "vec", "Diag", "diag", "trace", "tr", "frob", "inv",
+    "det", "logdet", "sum", "mean", "norm", "softmax", "log_softmax", "logsumexp",
     "relu", "step", "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt",
     "tan", "arcsin", "arccos", "arctan", "sign", "constant", "elementwise", "ElementwiseFunction",
 ]
@@ -73,6 +73,24 @@ def vector(name: str, n: DimLike) -> Symbol:
 def scalar(name: str) -> Symbol:
     """A 1×1 scalar symbol."""
     return Symbol(check_name(name), ONE, ONE)
+
+
+def symmetric(name: str, n: DimLike) -> Symbol:
+    """An n×n symmetric matrix symbol (Sᵀ = S); ``.structure == "symmetric"``.
+
+    Gradients w.r.t. it are symmetric: see :func:`matcalc.grad` for the two conventions.
+    """
+    return Symbol(check_name(name), as_dim(n), as_dim(n), "symmetric")
+
+
+def spd(name: str, n: DimLike) -> Symbol:
+    """An n×n symmetric positive definite matrix symbol; ``.structure == "spd"``."""
+    return Symbol(check_name(name), as_dim(n), as_dim(n), "spd")
+
+
+def diagonal(name: str, n: DimLike) -> Symbol:
+    """An n×n diagonal matrix symbol; ``.structure == "diagonal"``."""
+    return Symbol(check_name(name), as_dim(n), as_dim(n), "diagonal")
 
 
 def ones(rows: DimLike, cols: DimLike = 1) -> Ones:

@@ -149,13 +149,18 @@ def _require_square(op: str, x: Expr) -> Dim:
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Symbol(Expr):
-    """A named matrix, vector or scalar variable."""
+    """A named matrix, vector or scalar variable; ``structure`` is a declared structure
+    (``"symmetric"``, ``"spd"``, ``"diagonal"``; see :mod:`matcalc.expr.structure`) or None."""
 
     name: str
     rows: Dim
     cols: Dim
+    structure: str | None = None
 
     def __post_init__(self) -> None:
+        if self.structure is not None and self.rows != self.cols:
+            raise ShapeError(f"a {self.structure} matrix is square: {self.name} cannot be "
+                             f"{fmt_shape((self.rows, self.cols))}")
         self._finish((self.rows, self.cols))
 
 

@@ -30,6 +30,7 @@ from .nodes import (
     Zero,
     is_scalar_shape,
 )
+from .structure import is_symmetric
 
 __all__ = ["is_zero", "zero_like", "add", "mm", "had", "scale", "smul", "tp", "frob", "kron",
            "vec", "unvec", "diag_part", "diag", "number"]
@@ -180,8 +181,8 @@ def tp(x: Expr) -> Expr:
         return x.x
     if isinstance(x, (Zero, Ones)):
         return type(x)(x.shape[1], x.shape[0])
-    if isinstance(x, (Identity, Diag)):
-        return x
+    if isinstance(x, (Identity, Diag)) or is_symmetric(x):
+        return x  # Sᵀ = S for a symmetric S (the facts of matcalc.expr.structure)
     if isinstance(x, Scale):
         return scale(x.coef, tp(x.x))
     return Transpose(x)

@@ -434,7 +434,24 @@ def _names(tree: Node) -> set[str]:
     return out
 
 
-def parse(text: str, /, **shapes: Any) -> Expr:
+def _structures(shapes: dict[str, Any], **declared: Any) -> dict[str, str]:
+    """Name → declared structure, from ``symmetric=[...]`` etc. and structured symbols."""
+    out = {name: v.structure for name, v in shapes.items()
+           if isinstance(v, nodes.Symbol) and v.structure is not None}
+    for structure, names in declared.items():
+        if isinstance(names, str):
+            names = [names]
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"{structure}= takes symbol names, got {name!r}")
+            check_name(name)
+            if out.setdefault(name, structure) != structure:
+                raise ValueError(f"{name} is declared both {out[name]} and {structure}")
+    return out
+
+
+def parse(text: str, /, *, symmetric: Any = (), spd: Any = (), diagonal: Any = (),
+          **shapes: Any) -> Expr:
     """Read MatrixCalculus.org-style text into a matcalc expression.
 
     Parameters
@@ -446,7 +463,11 @@ def parse(text: str, /, **shapes: Any) -> Expr:
         Shapes of symbols, overriding the defaults (``a``–``g`` scalars, ``h``–``z``
         vectors, ``A``–``Z`` matrices): ``X=(m, n)``, ``w=(n,)`` or ``w=n``, ``b=()``; dims
         are :class:`~matcalc.dims.Dim` objects, positive ints or dim names. An existing
-        symbol also gives its shape (``X=X``). Shapes of names not in the text are ignored.
+        symbol also gives its shape (``X=X``) and its structure. Shapes of names not in the
+        text are ignored.
+    symmetric, spd, diagonal : sequence of str
+        Names of square matrices declared symmetric, symmetric positive definite or
+        diagonal (``mc.symmetric``, ``mc.spd``, ``mc.diagonal``).
 
     Returns
     -------
@@ -473,11 +494,15 @@ def parse(text: str, /, **shapes: Any) -> Expr:
     if not isinstance(text, str):
         raise TypeError(f"parse expects a str, got {type(text).__name__}")
     tree = _Parser(text).parse()
+    structures = _structures(shapes, symmetric=symmetric, spd=spd, diagonal=diagonal)
     declared = {name: _declared_shape(name, value) for name, value in shapes.items()}
     user_dims = {str(s) for terms in declared.values() for t in terms for s in t.free_symbols}
     typer = _Typer(text, declared, _names(tree) | user_dims)
+    typer.square_names = set(structures)  # a structured matrix is square
     typer.infer(tree)
-    return mc.as_expr(_Builder(typer).build(tree))
+    builder = _Builder(typer)
+    builder.structures = structures
+    return mc.as_expr(builder.build(tree))
 
 
 class _Typer(Typer):

@@ -17,7 +17,7 @@ import sympy
 from ..expr import build as mc  # the public constructors, spelled as users spell them
 from ..expr.dims import Dim, dim
 from ..expr.errors import ParseError, ShapeError
-from ..expr.nodes import Expr, Ones
+from ..expr.nodes import Expr, Ones, Symbol
 from .syntax import Node
 
 __all__ = ["Typer", "Builder", "ELEMENTWISE", "ShapeTerms", "MAX_CONSTANT_BITS", "bits"]
@@ -73,6 +73,7 @@ class Typer:
         self.shapes: dict[int, ShapeTerms] = {}
         self.kind: dict[int, str] = {}
         self.consts: dict[int, sympy.Expr | None] = {}
+        self.square_names: set[str] = set()  # declared structured (square), no shape given
 
     # --- dims --------------------------------------------------------------------------
     def fresh(self, base: str, may_be_one: bool = False, note: str = "") -> sympy.Symbol:
@@ -216,6 +217,9 @@ class Typer:
         if name not in self.symbols:
             if name in self.declared:
                 self.symbols[name] = self.declared[name]
+            elif name in self.square_names:  # declared symmetric/SPD/diagonal: one dim, n×n
+                side = self.fresh(f"n_{name}", note=f"{name} is declared square")
+                self.symbols[name] = (side, side)
             elif "a" <= name[0] <= "g":
                 self.symbols[name] = (_ONE, _ONE)
             elif "h" <= name[0] <= "z":
@@ -376,6 +380,7 @@ class Builder:
     def __init__(self, typer: Typer) -> None:
         self.t = typer
         self.symbols: dict[str, Expr] = {}
+        self.structures: dict[str, str] = {}  # name → "symmetric" / "spd" / "diagonal"
 
     def dim(self, term: sympy.Expr) -> Dim:
         return Dim(self.t.resolve(term))
@@ -384,7 +389,13 @@ class Builder:
         # one Symbol object per name, so the expression shares it everywhere
         if name not in self.symbols:
             r, c = (self.dim(t) for t in self.t.symbols[name])
-            if r == 1 and c == 1:
+            structure = self.structures.get(name)
+            if structure is not None:
+                if r != c:
+                    raise ShapeError(f"{name} is declared {structure}, so square, but it is "
+                                     f"used as {r}×{c}")
+                self.symbols[name] = Symbol(name, r, c, structure)
+            elif r == 1 and c == 1:
                 self.symbols[name] = mc.scalar(name)
             elif c == 1:
                 self.symbols[name] = mc.vector(name, r)
