@@ -31,7 +31,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "frob", "hadamard", "inv", "kron", "let", "log", "logdet", "matrix", "norm", "ones",
         "relu", "scalar", "sigmoid", "sign", "sin", "softplus", "sqrt", "step", "sum", "tan",
         "tanh", "tr", "trace", "vec", "vector", "zeros", "elementwise", "mean", "softmax",
-        "log_softmax", "logsumexp", "symmetric", "spd", "diagonal",
+        "log_softmax", "logsumexp", "symmetric", "spd", "diagonal", "matrix_power",
     ),
     "matcalc.printing.tex": ("latex",),
     "matcalc.calculus.api": (

@@ -494,6 +494,81 @@ def _cells_of(module: str) -> list[tuple[str, str]]:
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
     return [code(SETUP), *mod.CELLS]
 
+NB06 = [
+    md("""
+# The Gaussian log-likelihood: gradients w.r.t. a covariance matrix
+
+The log-likelihood of one observation $x$ of $\\mathcal{N}(\\mu, \\Sigma)$ is, up to a
+constant, $\\ell = -\\tfrac12 \\log\\det\\Sigma - \\tfrac12 (x-\\mu)^\\top \\Sigma^{-1}
+(x-\\mu)$. The textbook gradients are
+$\\partial\\ell/\\partial\\mu = \\Sigma^{-1}(x-\\mu)$ and
+$\\partial\\ell/\\partial\\Sigma = \\tfrac12\\left(\\Sigma^{-1}(x-\\mu)(x-\\mu)^\\top
+\\Sigma^{-1} - \\Sigma^{-1}\\right)$. They hold because $\\Sigma$ is symmetric positive
+definite: declared with `mc.spd`, matcalc knows $\\Sigma^\\top = \\Sigma$ and
+$\\Sigma^{-\\top} = \\Sigma^{-1}$, and gives the gradient in the space of symmetric matrices.
+"""),
+    code(SETUP),
+    code('''
+d = mc.dim("d")
+Sigma, x, mu = mc.spd("Sigma", d), mc.vector("x", d), mc.vector("mu", d)
+loglik = -mc.logdet(Sigma) / 2 - (x - mu).T @ mc.inv(Sigma) @ (x - mu) / 2
+deriv = mc.derive(loglik, [mu, Sigma])
+print(deriv)
+assert str(deriv.gradients[mu]) == "Sigma⁻¹ (x - mu)"
+assert str(deriv.gradients[Sigma]) == "1/2 (Sigma⁻¹ (x - mu) (x - mu)ᵀ Sigma⁻¹ - Sigma⁻¹)"
+deriv
+'''),
+    md("""
+## Checked three ways
+
+Exactly against SymPy at $d = 2$ (a symmetric matrix of three symbols), by central
+differences along symmetric directions, and as compiled NumPy code against central
+differences of the compiled likelihood.
+"""),
+    code('''
+for v in (mu, Sigma):
+    report = mc.check_grad(loglik, v, {d: 2})
+    print(report)
+    assert report
+fd = fd_grad_check(loglik, [mu, Sigma], [deriv.gradients[mu], deriv.gradients[Sigma]],
+                   dims={d: 4})
+print(fd)
+assert fd
+
+f = mc.compile(loglik, args=[x, mu, Sigma])
+g = mc.compile([deriv.gradients[mu], deriv.gradients[Sigma]], args=[x, mu, Sigma])
+M = rng.standard_normal((4, 4))
+values = dict(x=rng.standard_normal(4), mu=rng.standard_normal(4), Sigma=M @ M.T + 4 * np.eye(4))
+g_mu, g_Sigma = g(**values)
+assert np.allclose(g_mu, central_difference(f, values, "mu"), atol=1e-6)
+# Along symmetric directions E: (f(Σ + εE) − f(Σ − εE)) / 2ε = G : E with G symmetric.
+E = rng.standard_normal((4, 4)); E = E + E.T
+S0, eps = values["Sigma"], 1e-6
+fd_dir = (f(**{**values, "Sigma": S0 + eps * E}) - f(**{**values, "Sigma": S0 - eps * E})) / (2 * eps)
+assert np.isclose(fd_dir, np.sum(g_Sigma * E), rtol=1e-6) and np.allclose(g_Sigma, g_Sigma.T)
+print("compiled gradients agree with central differences")
+'''),
+    md("""
+## Two conventions, and what `verify` says
+
+Because $d\\Sigma$ is symmetric, $d\\ell = G : d\\Sigma$ fixes $G$ only up to an antisymmetric
+part. matcalc's default is the symmetric $G$ (the gradient in the space of symmetric
+matrices); `convention="entries"` gives the Matrix Cookbook's derivative w.r.t. the
+independent entries, $2G - G \\circ I$, whose off-diagonal entries are doubled. `mc.verify`
+names the convention of a claim, and for an undeclared matrix says when a claim would be
+right if it were symmetric.
+"""),
+    code('''
+print(mc.grad(loglik, Sigma, convention="entries"))
+A = mc.matrix("A", d, d)
+hint = mc.verify(x.T @ A @ x, x, "2*A*x")
+print(hint)
+assert hint.kind == "symmetric"
+ok = mc.verify(loglik, Sigma, "(inv(Sigma)*(x-mu)*(x-mu)'*inv(Sigma) - inv(Sigma))/2")
+assert ok
+ok
+'''),
+]
 
 NOTEBOOKS = {
     "01_single_layer_relu.ipynb": NB01,
@@ -501,6 +576,7 @@ NOTEBOOKS = {
     "03_linear_regression.ipynb": NB03,
     "04_network_jacobian.ipynb": NB04,
     "05_classification_attention.ipynb": _cells_of("nb05_classification"),
+    "06_gaussian_loglik.ipynb": NB06,
 }
 
 

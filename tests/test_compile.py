@@ -100,6 +100,11 @@ def ref(e: N.Expr, env: dict, dims: dict, fns: dict | None = None) -> np.ndarray
             return np.full((1, 1), np.trace(r(e.x)))
         case N.Inverse():
             return np.linalg.inv(r(e.x))
+        case N.MatrixPower():
+            out = np.eye(shape[0])
+            for _ in range(int(_num(e.k, dims))):
+                out = out @ r(e.x)
+            return out
         case N.Det():
             return np.full((1, 1), np.linalg.det(r(e.x)))
         case N.LogDet():
@@ -235,6 +240,7 @@ CASES = {
     "trace_diag": mc.trace(mc.Diag(x) @ S), "trace_eye": mc.trace(mc.eye(n)),
     "trace_kron": mc.trace(mc.kron(S, T)), "trace_kron_nonsquare": mc.trace(mc.kron(x, u.T)),
     "trace_kron_rect": mc.trace(mc.kron(mc.vec(A), mc.vec(C).T)),
+    "matrix_power": mc.matrix_power(S, 3) @ x, "matrix_power_diag": mc.matrix_power(mc.Diag(x), 2),
     "inverse": mc.inv(S), "inverse_diag": mc.inv(mc.Diag(x)), "inverse_product": mc.inv(S) @ T,
     "inverse_right": A @ mc.inv(S), "inverse_kron": mc.inv(mc.kron(S, T + 5 * mc.eye(n))),
     "inverse_middle": x.T @ mc.inv(S) @ u,

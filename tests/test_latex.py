@@ -171,6 +171,8 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     (Commutation(m, n) @ mc.vec(X), r"K_{m,n} \operatorname{vec}(X)"),
     (mc.tr(X.T @ X), r"\operatorname{tr}(X^{\top} X)"),
     (mc.det(A), r"\det(A)"),
+    (mc.matrix_power(A, 3), r"A^{3}"),
+    (mc.matrix_power(A.T, mc.dim("k")), r"(A^{\top})^{k}"),
     (mc.logdet(Sigma), r"\log\,\lvert\det(\Sigma)\rvert"),
     (mc.sum(X), r"\operatorname{sum}(X)"),
     (mc.norm(X), r"\lVert X \rVert_{F}"),

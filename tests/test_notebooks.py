@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 EXPECTED = ["01_single_layer_relu.ipynb", "02_two_layer_network.ipynb",
             "03_linear_regression.ipynb", "04_network_jacobian.ipynb",
-            "05_classification_attention.ipynb"]
+            "05_classification_attention.ipynb", "06_gaussian_loglik.ipynb"]
 # Generous: a notebook takes 3–5 s here including the kernel's start; this catches a
 # notebook that has become slow (a Kronecker product formed at large size, say).
 TIME_LIMIT_S = 60.0
 # The notebooks that check a seed's own claims with mc.verify and show the reports.
 SHOWS_VERIFY = {"01_single_layer_relu.ipynb", "02_two_layer_network.ipynb",
-                "03_linear_regression.ipynb"}
+                "03_linear_regression.ipynb", "06_gaussian_loglik.ipynb"}
 
 _missing = [m for m in ("nbformat", "nbclient", "ipykernel")
             if importlib.util.find_spec(m) is None]

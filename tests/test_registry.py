@@ -24,6 +24,7 @@ from matcalc.expr.nodes import (
     LogDet,
     LogSumExp,
     MatMul,
+    MatrixPower,
     Norm,
     Number,
     Ones,
@@ -56,7 +57,7 @@ LINEAR = {Add, Scale, ScalarMul, MatMul, Transpose, Hadamard, Diag, DiagPart, Ve
 # ...and those that never do: leaves (dX itself is the Delta leaf), and nonlinear maps,
 # whose differentials the d rules rewrite into linear nodes.
 NOT_LINEAR = {Symbol, Number, Ones, Identity, Zero, Commutation, Delta, Let, Power, Apply,
-              Inverse, Det, LogDet, Norm, Softmax, LogSumExp}
+              Inverse, Det, LogDet, Norm, Softmax, LogSumExp, MatrixPower}
 
 
 def test_every_node_type_is_classified_for_the_linear_tables():

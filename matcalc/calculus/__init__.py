@@ -7,4 +7,5 @@ forms) and :mod:`api` (the public grad, derive, jacobian, hessian, jvp, vjp and 
 May import: :mod:`matcalc.expr`.
 """
 
+from . import matpow_rules as _matpow_rules  # noqa: F401, E402  (registers its rewrites)
 from . import structure_rules as _structure_rules  # noqa: F401  (registers its rewrites)

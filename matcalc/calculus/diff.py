@@ -34,6 +34,7 @@ from ..expr.nodes import (
     LogDet,
     LogSumExp,
     MatMul,
+    MatrixPower,
     Norm,
     Number,
     Ones,
@@ -243,9 +244,33 @@ def _(e: Kron, d: Differentiator) -> Expr:
 
 @_d.register
 def _(e: Trace, d: Differentiator) -> Expr:
-    """d tr(X) = tr(dX) (Cookbook eq. 36)."""
+    """d tr(X) = tr(dX) (Cookbook eq. 36); d tr(Xᵏ) = k tr(Xᵏ⁻¹ dX) for any k (eq. 90)."""
+    if _symbolic_power(e.x):
+        return scale(e.x.k, Trace(mm(_power(e.x.x, e.x.k - 1), d(e.x.x))))
     dx = d(e.x)
     return Zero(*e.shape) if is_zero(dx) else Trace(dx)
+
+
+def _symbolic_power(x: Expr) -> bool:
+    return isinstance(x, MatrixPower) and not x.k.is_Integer
+
+
+def _power(x: Expr, k: sympy.Expr) -> Expr:
+    """Xᵏ for k ≥ 0 (X⁰ = I, X¹ = X)."""
+    return Identity(x.shape[0]) if k == 0 else x if k == 1 else MatrixPower(x, k)
+
+
+@_d.register
+def _(e: MatrixPower, d: Differentiator) -> Expr:
+    """d(Xᵏ) = Σᵢ₌₀ᵏ⁻¹ Xⁱ dX Xᵏ⁻¹⁻ⁱ for an integer k (Magnus & Neudecker ch. 9, §13; Cookbook
+    eq. 91 is its trace against abᵀ). A symbolic k has it only under tr, det and logdet."""
+    if not e.k.is_Integer:
+        raise ValueError(f"d({e.x}^{e.k}) has no closed form for a symbolic power {e.k}: "
+                         f"only tr, det and logdet of it can be differentiated; give an "
+                         "integer power")
+    dx = d(e.x)
+    k = int(e.k)
+    return add(*(mm(_power(e.x, i), dx, _power(e.x, k - 1 - i)) for i in range(k)), like=e)
 
 
 @_d.register
@@ -256,14 +281,19 @@ def _(e: Inverse, d: Differentiator) -> Expr:
 
 @_d.register
 def _(e: Det, d: Differentiator) -> Expr:
-    """d det(X) = det(X) tr(X⁻¹ dX) (Cookbook eq. 42)."""
+    """d det(X) = det(X) tr(X⁻¹ dX) (Cookbook eq. 42); d det(Xᵏ) = k det(Xᵏ) tr(X⁻¹ dX)."""
+    if _symbolic_power(e.x):
+        dx = d(e.x.x)
+        return scale(e.x.k, smul(e, Trace(mm(Inverse(e.x.x), dx))))
     dx = d(e.x)
     return Zero(*e.shape) if is_zero(dx) else smul(e, Trace(mm(Inverse(e.x), dx)))
 
 
 @_d.register
 def _(e: LogDet, d: Differentiator) -> Expr:
-    """d log|det X| = tr(X⁻¹ dX) (Cookbook eq. 43)."""
+    """d log|det X| = tr(X⁻¹ dX) (Cookbook eq. 43); d log|det Xᵏ| = k tr(X⁻¹ dX)."""
+    if _symbolic_power(e.x):
+        return scale(e.x.k, Trace(mm(Inverse(e.x.x), d(e.x.x))))
     dx = d(e.x)
     return Zero(*e.shape) if is_zero(dx) else Trace(mm(Inverse(e.x), dx))
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..expr.nodes import Add, Expr, Symbol, Transpose
+from ..expr.nodes import Add, Expr, Scale, Symbol, Transpose
 from ..expr.ops import add, diag, diag_part, scale
 from ..expr.structure import is_symmetric, pushed_transpose
 from .simplifier import Simplifier
@@ -69,10 +69,28 @@ def project(G: Expr, x: Symbol, convention: str, simp: Simplifier | None = None)
     if structure == "diagonal":
         return simp(diag(diag_part(G)))
     if convention == "space":
-        return sym(G, simp)
+        return _positive_first(sym(G, simp))
     # diag(sym G) = diag(G), so 2 sym(G) − sym(G) ∘ I = G + Gᵀ − Diag(diag(G)).
     both = scale(2, G) if is_symmetric(G) else add(G, _transposed(G))
     return simp(add(both, scale(-1, diag(diag_part(G)))))
+
+
+def _negative(t: Expr) -> bool:
+    return isinstance(t, Scale) and bool(t.coef.is_negative)
+
+
+def _positive_first(G: Expr) -> Expr:
+    """½(S r rᵀ S − S) rather than ½(−S + S r rᵀ S): a sum leads with a positive term, as
+    the textbooks write these gradients (the order of terms is otherwise the differential's)."""
+    c, inner = (G.coef, G.x) if isinstance(G, Scale) else (None, G)
+    if not isinstance(inner, Add) or not _negative(inner.terms[0]):
+        return G
+    pos = next((i for i, t in enumerate(inner.terms) if not _negative(t)), None)
+    if pos is None:
+        return G
+    terms = inner.terms
+    out = Add((terms[pos], *terms[:pos], *terms[pos + 1:]))
+    return Scale(c, out) if c is not None else out
 
 
 def projection_rule(x: Symbol, convention: str) -> str:

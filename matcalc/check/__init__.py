@@ -11,3 +11,4 @@ print expressions) and :mod:`matcalc.text` (claims may be given as text).
 """
 
 from . import sympy_softmax  # noqa: F401 - registers its rules in sympy_bridge
+from . import sympy_matfun as _sympy_matfun  # noqa: F401  (registers the matrix functions' rules)

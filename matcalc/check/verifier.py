@@ -545,7 +545,10 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
         if v.kind != "ok":
             hint = (_convention_hint(f, x, c, small, large, seed)
                     or _symmetry_hint(f, x, c, small, large, seed))
-            if hint is not None:
+            if hint is not None and hint.kind == "symmetric" and v.kind != "value":
+                # the usual diagnosis (transpose, factor) stays; the hint is added to it
+                v = _Verdict(v.kind, f"{v.message}; it would be {hint.message}", v.factor)
+            elif hint is not None:
                 v = _Verdict(hint.kind, f"{hint.message}. In general: {v.message}"
                              if hint.kind == "symmetric" else hint.message)
         return report(v)

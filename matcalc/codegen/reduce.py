@@ -21,6 +21,7 @@ from ..expr.nodes import (
     Inverse,
     LogDet,
     MatMul,
+    MatrixPower,
     Norm,
     Power,
     Sum,
@@ -259,3 +260,13 @@ def _power(e: Power, lo: Lowerer) -> Val:
     else:
         code = lo.em.op(POW, (v.code, POW + 1), " ** ", (lo.num(k), POW))
     return replace(v, code=code)
+
+
+@lower_node.register
+def _matrix_power(e: MatrixPower, lo: Lowerer) -> Val:
+    """Xᵏ by np.linalg.matrix_power (repeated squaring); Diag(v)ᵏ = Diag(v.^k)."""
+    v = lower(e.x, lo)
+    k = lo.num(e.k)
+    if v.kind == "diag":
+        return replace(v, code=lo.em.op(POW, (v.code, POW + 1), " ** ", (k, POW)))
+    return lo.dense(lo.call("np.linalg.matrix_power", full(lo, v), k), *e.shape)

@@ -32,6 +32,7 @@ from .nodes import (
     LogDet,
     LogSumExp,
     MatMul,
+    MatrixPower,
     Norm,
     Number,
     Ones,
@@ -49,8 +50,8 @@ from .nodes import (
 
 __all__ = [
     "matrix", "vector", "scalar", "symmetric", "spd", "diagonal", "ones", "eye", "zeros",
-    "let", "as_expr", "hadamard", "kron", "vec", "Diag", "diag", "trace", "tr", "frob", "inv",
-    "det", "logdet", "sum", "mean", "norm", "softmax", "log_softmax", "logsumexp",
+    "let", "as_expr", "hadamard", "kron", "matrix_power", "vec", "Diag", "diag", "trace", "tr",
+    "frob", "inv", "det", "logdet", "sum", "mean", "norm", "softmax", "log_softmax", "logsumexp",
     "relu", "step", "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt",
     "tan", "arcsin", "arccos", "arctan", "sign", "constant", "elementwise", "ElementwiseFunction",
 ]
@@ -319,6 +320,28 @@ def hadamard(*xs: Any) -> Expr:
             )
         out = _mul(out, x)
     return out
+
+
+def matrix_power(x: Any, k: Any) -> Expr:
+    """The matrix power ``Xᵏ`` of a square X (NumPy's name).
+
+    ``k`` an int (``X⁰ = I``, a negative k is a power of X⁻¹) or a dim (a symbolic
+    power, e.g. ``k = mc.dim("k")``; its derivatives exist in closed form under tr, det
+    and logdet: d tr(Xᵏ) = k (Xᵏ⁻¹)ᵀ : dX, d det(Xᵏ) = k det(Xᵏ) X⁻ᵀ : dX).
+    """
+    x = as_expr(x)
+    if x.shape[0] != x.shape[1]:
+        raise ShapeError(f"matrix_power needs a square matrix: {_describe(x)}")
+    if isinstance(k, bool) or not isinstance(k, (numbers.Integral, Dim, sympy.Expr)):
+        raise TypeError(f"matrix_power: the exponent must be an int or a dim, got {k!r}")
+    kk = k.expr if isinstance(k, Dim) else sympy.sympify(k)
+    if not kk.is_integer:
+        raise TypeError(f"matrix_power: the exponent must be an integer or a dim, got {k!r}")
+    if kk.is_Integer and kk < 0:
+        x, kk = Inverse(x), -kk
+    if kk == 0:
+        return Identity(x.shape[0])
+    return x if kk == 1 else MatrixPower(x, kk)
 
 
 def kron(a: Any, b: Any) -> Expr:

@@ -21,8 +21,8 @@ __all__ = [
     "Expr", "Symbol", "Number", "Ones", "Identity", "Zero", "Commutation", "Delta", "Let",
     "Add", "Scale", "ScalarMul", "MatMul", "Transpose", "Hadamard", "Power", "Apply",
     "Diag", "DiagPart", "Vec", "Unvec", "Kron", "Trace", "Inverse", "Det", "LogDet", "Sum",
-    "Norm", "Frob", "Softmax", "LogSumExp", "NODE_TYPES", "children", "map_children", "walk",
-    "replace", "is_scalar_shape", "depth",
+    "Norm", "Frob", "Softmax", "LogSumExp", "MatrixPower", "NODE_TYPES", "children",
+    "map_children", "walk", "replace", "is_scalar_shape", "depth",
 ]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -450,6 +450,18 @@ class Inverse(Expr):
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
+class MatrixPower(Expr):
+    """The matrix power ``Xᵏ`` of a square X; ``k`` a positive integer or a dim."""
+
+    x: Expr
+    k: sympy.Expr
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "k", sympy.sympify(self.k))
+        self._finish((_require_square("matrix_power", self.x),) * 2)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Det(Expr):
     """The determinant ``det(X)``."""
 
@@ -538,7 +550,7 @@ class LogSumExp(Expr):
 NODE_TYPES: tuple[type[Expr], ...] = (
     Symbol, Number, Ones, Identity, Zero, Commutation, Delta, Let, Add, Scale, ScalarMul,
     MatMul, Transpose, Hadamard, Power, Apply, Diag, DiagPart, Vec, Unvec, Kron, Trace,
-    Inverse, Det, LogDet, Sum, Norm, Frob, Softmax, LogSumExp,
+    Inverse, Det, LogDet, Sum, Norm, Frob, Softmax, LogSumExp, MatrixPower,
 )
 
 # ----------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .nodes import (
     Kron,
     Let,
     MatMul,
+    MatrixPower,
     Number,
     Ones,
     Power,
@@ -72,7 +73,7 @@ def is_symmetric(e: Expr) -> bool:
         case Zero() | Ones():
             return True  # square here
         case Inverse(x=x) | Transpose(x=x) | Scale(x=x) | ScalarMul(x=x) | Power(x=x) \
-                | Apply(x=x) | Let(expr=x):
+                | Apply(x=x) | Let(expr=x) | MatrixPower(x=x):
             return is_symmetric(x)
         case Add(terms=ts):
             # Symmetric terms, or terms that pair up with their transposes (A + Aᵀ).
@@ -164,7 +165,8 @@ def is_diagonal(e: Expr) -> bool:
             return structure_of(e) == "diagonal"
         case Identity() | Diag():
             return True
-        case Inverse(x=x) | Transpose(x=x) | Scale(x=x) | ScalarMul(x=x) | Let(expr=x):
+        case Inverse(x=x) | Transpose(x=x) | Scale(x=x) | ScalarMul(x=x) | Let(expr=x) \
+                | MatrixPower(x=x):
             return is_diagonal(x)
         case Add(terms=fs) | MatMul(factors=fs):
             return all(is_diagonal(f) for f in fs)

@@ -42,6 +42,7 @@ from ..expr.nodes import (
     LogDet,
     LogSumExp,
     MatMul,
+    MatrixPower,
     Norm,
     Number,
     Ones,
@@ -451,6 +452,12 @@ def _(e: Power) -> tuple[str, int]:
     ks = _exponent(k)
     op = "" if scalar else r"\circ "
     return f"{_postfix_base(e.x)}^{{{op}{ks}}}", PREC["postfix"]
+
+
+@_latex.register
+def _(e: MatrixPower) -> tuple[str, int]:
+    """The matrix power ``X^{k}`` (the Hadamard power is ``X^{\\circ k}``)."""
+    return f"{_postfix_base(e.x)}^{{{_exponent(e.k)}}}", PREC["postfix"]
 
 
 @_latex.register

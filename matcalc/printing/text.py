@@ -29,6 +29,7 @@ from ..expr.nodes import (
     LogDet,
     LogSumExp,
     MatMul,
+    MatrixPower,
     Norm,
     Number,
     Ones,
@@ -306,6 +307,18 @@ def _(e: Power) -> tuple[str, int]:
 
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+_SUPERSCRIPT = str.maketrans("0123456789+-()abcdefghijklmnoprstuvwxyz",
+                             "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ")
+
+
+@_print.register
+def _(e: MatrixPower) -> tuple[str, int]:
+    """Xᵏ with the exponent in superscript letters where Unicode has them (X^(2 m) else)."""
+    sup = str(e.k).replace(" ", "").translate(_SUPERSCRIPT)
+    exponent = f"^({e.k})" if any(ch.isascii() for ch in sup) else sup
+    return f"{_paren(e.x, PREC['postfix'], strict=True)}{exponent}", PREC["postfix"]
 
 
 @_print.register

@@ -53,7 +53,7 @@ NODE_COVERAGE = (
     "Symbol", "Number", "Ones", "Identity", "Zero", "Commutation", "Let", "Add", "Scale",
     "ScalarMul", "MatMul", "Transpose", "Hadamard", "Power", "Apply", "Diag", "DiagPart",
     "Vec", "Unvec", "Kron", "Trace", "Inverse", "Det", "LogDet", "Sum", "Norm", "Frob",
-    "Softmax", "LogSumExp",
+    "Softmax", "LogSumExp", "MatrixPower",
 )
 
 
@@ -249,7 +249,7 @@ class ExprGen:
         else:
             options += ["scalarmul", "hadamard", "unvec"]
         if square and not scalar:
-            options += ["diag", "inverse"]
+            options += ["diag", "inverse", "matrix_power"]
         if c == 1 and not scalar:
             options += ["diagpart", "vec"]
         op = self.src.choice(options)
@@ -392,6 +392,10 @@ class ExprGen:
 
     def _inverse(self, shape: Shape, depth: int) -> Expr:
         return mcb.inv(self.spd(shape[0], depth))
+
+    def _matrix_power(self, shape: Shape, depth: int) -> Expr:
+        # a polynomial in the entries: smooth everywhere, any square base will do
+        return mcb.matrix_power(self.expr(shape, depth), self.src.integer(2, 3))
 
 
 # ----------------------------------------------------------------------------------------

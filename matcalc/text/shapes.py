@@ -448,15 +448,8 @@ class Builder:
             return e[0] ** args[1]
         if kind == "explog":
             return mc.exp(e[1] * mc.log(e[0]))
-        if kind == "matpow":
-            k = int(args[1])
-            if k == 0:
-                return mc.eye(e[0].shape[0])
-            base = mc.inv(e[0]) if k < 0 else e[0]
-            out = base
-            for _ in range(abs(k) - 1):
-                out = out @ base
-            return out
+        if kind == "matpow":  # X^k: the matrix power, as on MatrixCalculus.org
+            return mc.matrix_power(e[0], int(args[1]))
         if op == "call":
             return self.call(node.value, e, kind)
         raise AssertionError(f"unknown node {op}")

@@ -179,6 +179,8 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
             op = "^" if _surely_scalar(x) else ".^"
             ks, kprec = _constant_text(k)
             return f"{_wrap(x, _POSTFIX)}{op}{ks if kprec == _ATOM else f'({ks})'}", _POWER
+        case nodes.MatrixPower(x=x, k=k) if k.is_Integer:
+            return f"{_wrap(x, _POSTFIX)}^{k}", _POWER
         case nodes.Apply(fn=fn, x=x, order=0) if fn in ELEMENTWISE:
             return f"{fn}({unparse(x)})", _ATOM
     if isinstance(e, (nodes.Softmax, nodes.LogSumExp)):
