@@ -46,7 +46,7 @@ _CALL_HELPERS = {"np.diagonal": "_diagonal", "np.trace": "_trace", "np.linalg.no
                  "_commutation": "_commutation", "_logsumexp": "_logsumexp",
                  "_softmax": "_softmax"}
 _LINALG = {"np.linalg.inv": "inv", "np.linalg.det": "det", "np.linalg.slogdet": "slogdet",
-           "np.linalg.solve": "solve"}
+           "np.linalg.solve": "solve", "np.linalg.matrix_power": "matrix_power"}
 _NAMESPACE_FREE = {"_dot3", "_chain"}  # these use only ``@`` and ``.shape``
 _SUM = re.compile(r"^\.sum\((?:(\d), keepdims=True)?\)$")
 _ASTYPE = re.compile(r"^\.astype\(([A-Za-z_]\w*)\)$")

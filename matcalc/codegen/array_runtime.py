@@ -205,6 +205,8 @@ def _linalg(xp: Any, op: str, *arrays: Any) -> Any:
             )
     if op == "inv":
         return a.map_blocks(np.linalg.inv, dtype=a.dtype)
+    if op == "matrix_power":
+        return a.map_blocks(np.linalg.matrix_power, arrays[1], dtype=a.dtype)
     if op == "det":
         return a.map_blocks(np.linalg.det, drop_axis=[0, 1], dtype=a.dtype)
     if op == "slogdet":
