@@ -58,8 +58,8 @@ SAME_AS_PYTHON = [
     ("logdet(A)", mc.logdet(A)),
     ("inv(A)", mc.inv(A)),
     ("A^-1", mc.inv(A)),
-    ("A^2", A @ A),
-    ("A^-2", mc.inv(A) @ mc.inv(A)),
+    ("A^2", mc.matrix_power(A, 2)),  # the matrix power, printed A²
+    ("A^-2", mc.matrix_power(A, -2)),
     ("A^0*x", mc.eye(n) @ x),
     ("diag(A)", mc.diag(A)),
     ("diag(x)", mc.Diag(x)),
