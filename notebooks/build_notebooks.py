@@ -542,9 +542,11 @@ values = dict(x=rng.standard_normal(4), mu=rng.standard_normal(4), Sigma=M @ M.T
 g_mu, g_Sigma = g(**values)
 assert np.allclose(g_mu, central_difference(f, values, "mu"), atol=1e-6)
 # Along symmetric directions E: (f(Σ + εE) − f(Σ − εE)) / 2ε = G : E with G symmetric.
-E = rng.standard_normal((4, 4)); E = E + E.T
+E = rng.standard_normal((4, 4))
+E = E + E.T
 S0, eps = values["Sigma"], 1e-6
-fd_dir = (f(**{**values, "Sigma": S0 + eps * E}) - f(**{**values, "Sigma": S0 - eps * E})) / (2 * eps)
+up, down = f(**{**values, "Sigma": S0 + eps * E}), f(**{**values, "Sigma": S0 - eps * E})
+fd_dir = (up - down) / (2 * eps)
 assert np.isclose(fd_dir, np.sum(g_Sigma * E), rtol=1e-6) and np.allclose(g_Sigma, g_Sigma.T)
 print("compiled gradients agree with central differences")
 '''),

@@ -10,5 +10,5 @@ print expressions) and :mod:`matcalc.text` (claims may be given as text).
 :mod:`sympy_softmax` adds softmax and logsumexp to the bridge's table.
 """
 
-from . import sympy_softmax  # noqa: F401 - registers its rules in sympy_bridge
 from . import sympy_matfun as _sympy_matfun  # noqa: F401  (registers the matrix functions' rules)
+from . import sympy_softmax  # noqa: F401 - registers its rules in sympy_bridge

@@ -59,7 +59,15 @@ from ..expr import build as mc
 from ..expr.dims import Dim, check_name, dim
 from ..expr.errors import ParseError
 from ..expr.nodes import Expr
-from .shapes import ELEMENTWISE, MAX_CONSTANT_BITS, Builder, ShapeTerms, Typer, bits
+from .shapes import (
+    ELEMENTWISE,
+    MAX_CONSTANT_BITS,
+    LetBuilder,
+    LetTyper,
+    ShapeTerms,
+    bits,
+    declared_structures,
+)
 from .syntax import Node
 from .unparse import unparse
 
@@ -434,22 +442,6 @@ def _names(tree: Node) -> set[str]:
     return out
 
 
-def _structures(shapes: dict[str, Any], **declared: Any) -> dict[str, str]:
-    """Name → declared structure, from ``symmetric=[...]`` etc. and structured symbols."""
-    out = {name: v.structure for name, v in shapes.items()
-           if isinstance(v, nodes.Symbol) and v.structure is not None}
-    for structure, names in declared.items():
-        if isinstance(names, str):
-            names = [names]
-        for name in names:
-            if not isinstance(name, str):
-                raise TypeError(f"{structure}= takes symbol names, got {name!r}")
-            check_name(name)
-            if out.setdefault(name, structure) != structure:
-                raise ValueError(f"{name} is declared both {out[name]} and {structure}")
-    return out
-
-
 def parse(text: str, /, *, symmetric: Any = (), spd: Any = (), diagonal: Any = (),
           **shapes: Any) -> Expr:
     """Read MatrixCalculus.org-style text into a matcalc expression.
@@ -494,40 +486,14 @@ def parse(text: str, /, *, symmetric: Any = (), spd: Any = (), diagonal: Any = (
     if not isinstance(text, str):
         raise TypeError(f"parse expects a str, got {type(text).__name__}")
     tree = _Parser(text).parse()
-    structures = _structures(shapes, symmetric=symmetric, spd=spd, diagonal=diagonal)
+    structures = declared_structures(shapes, symmetric=symmetric, spd=spd, diagonal=diagonal)
     declared = {name: _declared_shape(name, value) for name, value in shapes.items()}
     user_dims = {str(s) for terms in declared.values() for t in terms for s in t.free_symbols}
-    typer = _Typer(text, declared, _names(tree) | user_dims)
+    typer = LetTyper(text, declared, _names(tree) | user_dims)
     typer.square_names = set(structures)  # a structured matrix is square
     typer.infer(tree)
-    builder = _Builder(typer)
+    builder = LetBuilder(typer)
     builder.structures = structures
     return mc.as_expr(builder.build(tree))
 
 
-class _Typer(Typer):
-    """The shape pass, with each definition (a ``let`` node's argument) inferred once."""
-
-    def infer(self, node: Node) -> ShapeTerms:
-        if node.op != "let":
-            return super().infer(node)
-        shape = self.shapes.get(id(node.args[0]))
-        if shape is None:
-            shape = self.infer(node.args[0])
-        self.shapes[id(node)] = shape
-        return shape
-
-
-class _Builder(Builder):
-    """Construction, with each definition built once as an ``mc.let`` of its name."""
-
-    def __init__(self, typer: Typer) -> None:
-        super().__init__(typer)
-        self.lets: dict[str, Expr] = {}
-
-    def build(self, node: Node) -> Any:
-        if node.op != "let":
-            return super().build(node)
-        if node.value not in self.lets:
-            self.lets[node.value] = mc.let(node.value, mc.as_expr(self.build(node.args[0])))
-        return self.lets[node.value]

@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from ..expr import build as mc  # the public constructors, spelled as users spell them
-from ..expr.dims import Dim, dim
+from ..expr.dims import Dim, check_name, dim
 from ..expr.errors import ParseError, ShapeError
 from ..expr.nodes import Expr, Ones, Symbol
 from .syntax import Node
@@ -477,3 +477,51 @@ class Builder:
         if fn == "kron":
             return mc.kron(e[0], e[1])
         raise AssertionError(f"unknown function {fn}")
+
+
+def declared_structures(shapes: dict[str, Any], **declared: Any) -> dict[str, str]:
+    """Name → declared structure, from ``symmetric=[...]`` etc. and structured symbols."""
+    out = {name: v.structure for name, v in shapes.items()
+           if isinstance(v, Symbol) and v.structure is not None}
+    for structure, names in declared.items():
+        if isinstance(names, str):
+            names = [names]
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"{structure}= takes symbol names, got {name!r}")
+            check_name(name)
+            if out.setdefault(name, structure) != structure:
+                raise ValueError(f"{name} is declared both {out[name]} and {structure}")
+    return out
+
+
+# Moved from matcalc.text.parser (which was at its size limit): the passes that handle
+# the text's named intermediates (``z = ...; f``).
+
+
+class LetTyper(Typer):
+    """The shape pass, with each definition (a ``let`` node's argument) inferred once."""
+
+    def infer(self, node: Node) -> ShapeTerms:
+        if node.op != "let":
+            return super().infer(node)
+        shape = self.shapes.get(id(node.args[0]))
+        if shape is None:
+            shape = self.infer(node.args[0])
+        self.shapes[id(node)] = shape
+        return shape
+
+
+class LetBuilder(Builder):
+    """Construction, with each definition built once as an ``mc.let`` of its name."""
+
+    def __init__(self, typer: Typer) -> None:
+        super().__init__(typer)
+        self.lets: dict[str, Expr] = {}
+
+    def build(self, node: Node) -> Any:
+        if node.op != "let":
+            return super().build(node)
+        if node.value not in self.lets:
+            self.lets[node.value] = mc.let(node.value, mc.as_expr(self.build(node.args[0])))
+        return self.lets[node.value]
