@@ -87,6 +87,7 @@ softmax passes back $A \odot (G - (A \odot G)\,1 1^\top)$.
 """),
     code('''
 import sympy
+
 from matcalc.expr.nodes import replace
 
 n, dd = mc.dims("n d")
