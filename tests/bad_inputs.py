@@ -146,33 +146,60 @@ for id_, call, err, frag in [
     ("add nan", lambda: X + float("nan"), ValueError, "is not finite"),
     ("scale by inf", lambda: X * float("inf"), ValueError, "is not finite"),
     ("scale by -inf", lambda: float("-inf") * X, ValueError, "is not finite"),
-    ("kron with a string", lambda: mc.kron(X, "a"), TypeError, "cannot use 'a'"),
+    ("kron with a string", lambda: mc.kron(X, "a"), TypeError,
+     "mc.kron: argument 'b' must be a matcalc expression or a number, got 'a' (str)"),
     ("hadamard of one", lambda: mc.hadamard(X), TypeError, "at least two operands"),
     ("truth value", lambda: bool(X), TypeError, "truth value"),
     ("if expr", lambda: 1 if X == X and X else 0, TypeError, "ambiguous"),
     ("iterate", lambda: list(X), TypeError, "not iterable"),
     ("ones(0)", lambda: mc.ones(0), ValueError, "positive integer, got 0"),
     ("matrix rows -1", lambda: mc.matrix("Q", -1, 2), ValueError, "positive integer, got -1"),
-    ("matrix rows 2.5", lambda: mc.matrix("Q", 2.5, 2), TypeError, "expected a dimension"),
-    ("matrix rows None", lambda: mc.matrix("Q", None, 2), TypeError, "expected a dimension"),
+    ("matrix rows 2.5", lambda: mc.matrix("Q", 2.5, 2), TypeError,
+     "mc.matrix: argument 'rows' must be a dimension"),
+    ("matrix rows None", lambda: mc.matrix("Q", None, 2), TypeError,
+     "mc.matrix: argument 'rows' must be a dimension"),
     ("commutation(0, 2)", lambda: mc.commutation(0, 2), ValueError, "positive integer"),
     ("dims empty", lambda: mc.dims(""), ValueError, "at least one name"),
     ("elementwise shadows exp", lambda: mc.elementwise("exp"), ValueError, "built-in"),
     ("grad wrt expression", lambda: mc.grad(mc.sum(X @ w), X @ w), TypeError,
-     "with respect to a symbol"),
+     "mc.grad: argument 'x' must be a matcalc symbol"),
     ("grad wrt string", lambda: mc.grad(mc.sum(X @ w), "w"), TypeError,
-     "with respect to a symbol"),
+     "mc.grad: argument 'x' must be a matcalc symbol"),
     ("jacobian wrt expression", lambda: mc.jacobian(X @ w, X @ w), TypeError,
-     "with respect to a symbol"),
+     "mc.jacobian: argument 'x' must be a matcalc symbol"),
+    # issue 13: these gave an AttributeError, "unhashable type: 'list'" or another message
+    ("dims of a list", lambda: mc.dims(["m", "n"]), TypeError,
+     "mc.dims: argument 'names' must be a str"),
+    ("jacobian wrt a tuple", lambda: mc.jacobian(X @ w, (w,)), TypeError,
+     "mc.jacobian: argument 'x' must be one matcalc symbol"),
+    ("jacobian wrt a list", lambda: mc.jacobian(X @ w, [w]), TypeError,
+     "mc.jacobian: argument 'x' must be one matcalc symbol"),
+    ("jvp wrt a list", lambda: mc.jvp(X @ w, [w], w), TypeError,
+     "mc.jvp: argument 'x' must be one matcalc symbol"),
+    ("check_grad wrt a string", lambda: mc.check_grad(mc.sum(w), "w", {n: 2}), TypeError,
+     "mc.check_grad: argument 'x' must be a matcalc symbol"),
+    ("to_sympy of None", lambda: mc.to_sympy(None), TypeError,
+     "mc.to_sympy: argument 'e' must be a matcalc expression"),
+    ("simplify a string", lambda: mc.simplify("x"), TypeError,
+     "mc.simplify: argument 'e' must be a matcalc expression"),
 ]:
     add(Bad(f"type: {id_}", call, err, frag))
 
 for id_, call in [("grad of a string", lambda: mc.grad("x", w)),
-                  ("grad of a float", lambda: mc.grad(1.5, w)),
                   ("derive of None", lambda: mc.derive(None, w)),
-                  ("jacobian of a list", lambda: mc.jacobian([X], w)),
-                  ("jvp of a number", lambda: mc.jvp(2.0, w, w))]:
+                  ("jacobian of a list", lambda: mc.jacobian([X], w))]:
     add(Bad(f"type: {id_}", call, TypeError, "must be a matcalc expression"))
+# A number or a dim is a constant expression wherever an expression is expected (as in
+# X + 3): its derivatives are zero and it compiles (issue 13).
+for id_, call, want in [
+    ("grad of a float", lambda: mc.compile(mc.grad(1.5, w), args=[w])(w=W3), lambda: 0 * W3),
+    ("grad of a dim", lambda: mc.compile(mc.grad(n, w), args=[w])(w=W3), lambda: 0 * W3),
+    ("jvp of a number", lambda: mc.compile(mc.jvp(2.0, w, w))(), lambda: 0.0),
+    ("compile a number", lambda: mc.compile(3)(), lambda: 3.0),
+    ("compile a dim", lambda: mc.compile(n, args=[w])(w=W3), lambda: 3.0),
+    ("latex of a number", lambda: float(mc.latex(3)), lambda: 3.0),
+]:
+    add(Same(f"type: {id_}", call, want, needs="compile"))
 
 # ----------------------------------------------------------------------------------------
 # Names: keywords, non-identifiers, injection attempts, unicode lookalikes
@@ -187,8 +214,8 @@ for name in _NON_ASCII:
     add(Bad(f"name: vector {name!r}", lambda name=name: mc.vector(name, 2), ValueError,
             "invalid symbol name"))
 for name in [123, None, b"x"]:
-    add(Bad(f"name: scalar {name!r}", lambda name=name: mc.scalar(name), ValueError,
-            "invalid symbol name"))
+    add(Bad(f"name: scalar {name!r}", lambda name=name: mc.scalar(name), TypeError,
+            "mc.scalar: argument 'name' must be a str"))
 for id_, call, what in [
     ("dim keyword", lambda: mc.dim("for"), "dimension"),
     ("dims with minus", lambda: mc.dims("m n-1"), "dimension"),
@@ -227,13 +254,14 @@ for id_, kw, err, frag in [
     add(Bad(f"compiled: {id_}", lambda kw=kw: loss()(**kw), err, frag, needs=_C))
 
 for id_, call, err, frag in [
-    ("compile a string", lambda: _compile()("x"), TypeError, "expects matcalc expressions"),
-    ("compile a list with a number", lambda: _compile()([X @ w, 3]), TypeError,
-     "expects matcalc expressions"),
+    ("compile a string", lambda: _compile()("x"), TypeError,
+     "mc.compile: argument 'exprs' must be a matcalc expression"),
+    ("compile a list with a string", lambda: _compile()([X @ w, "3"]), TypeError,
+     "mc.compile: argument 'exprs[1]' must be a matcalc expression"),
     ("args missing a symbol", lambda: _compile()(X @ w, args=[X]), ValueError,
      "args is missing the free symbol(s) w"),
     ("args with a string", lambda: _compile()(X @ w, args=[X, "w"]), TypeError,
-     "args must be matcalc symbols"),
+     "mc.compile: argument 'args[1]' must be a matcalc symbol"),
     ("generic without implementation", lambda: _compile()(mc.elementwise("sig")(w)), KeyError,
      "needs an implementation of 'sig'"),
     ("differential", lambda: _compile()(Delta(w)), ValueError, "differential dw"),
@@ -302,7 +330,8 @@ for id_, call, err, frag in [
     ("to_sympy dim 0", lambda: mc.to_sympy(X, {m: 0, n: 1}), ValueError, "positive int, got 0"),
     ("to_sympy dim 1.5", lambda: mc.to_sympy(X, {m: 1.5, n: 1}), ValueError, "got 1.5"),
     ("to_sympy dim True", lambda: mc.to_sympy(X, {m: True, n: 1}), ValueError, "got True"),
-    ("to_sympy dim key 3", lambda: mc.to_sympy(X, {3: 1}), TypeError, "dims keys"),
+    ("to_sympy dim key 3", lambda: mc.to_sympy(X, {3: 1}), TypeError,
+     "mc.to_sympy: argument 'dims' must be a dict whose keys are dims"),
     ("to_sympy product key", lambda: mc.to_sympy(X, {m * n: 1}), ValueError, "single dims"),
     ("check_grad dim -1", lambda: mc.check_grad(mc.sum(w), w, {n: -1}), ValueError,
      "positive int"),
@@ -357,7 +386,108 @@ for id_, call, err, frag in [
     ("shape float", lambda: _parse("x", x=3.5), TypeError, "expected (rows, cols)"),
     ("shape dim keyword", lambda: _parse("X", X=("for", 2)), ValueError,
      "invalid dimension name"),
-    ("text not a str", lambda: _parse(123), TypeError, "parse expects a str"),
-    ("text bytes", lambda: _parse(b"x"), TypeError, "parse expects a str"),
+    ("text not a str", lambda: _parse(123), TypeError, "mc.parse: argument 'text' must be"),
+    ("text bytes", lambda: _parse(b"x"), TypeError, "mc.parse: argument 'text' must be"),
 ]:
     add(Bad(f"parse: {id_}", call, err, frag, needs=_P))
+
+# ----------------------------------------------------------------------------------------
+# Every public callable × a wrong type for each argument (issue 13): a TypeError that
+# names the function and the argument ("mc.grad: argument 'x' must be ..."), never an
+# AttributeError, a NotImplementedError or a message about something else.
+# ----------------------------------------------------------------------------------------
+#: What goes wrong for each kind of argument: values of a type it never takes. Numbers
+#: and dims are not wrong where an expression is expected (they are constants), and a
+#: str is not wrong where a dim is (it names one).
+WRONG: dict[str, list[Any]] = {
+    "expr": [None, "x", [X], np.ones((2, 2)), object()],
+    "exprs": [None, "x", [X, "x"], np.ones((2, 2)), object()],
+    "claim": [None, [X], np.ones((2, 2)), object()],
+    "symbol": ["w", None, X @ w, [w]],
+    "symbols": ["w", None, X @ w, [w, "v"]],
+    "name": [3, None, ["x"]],
+    "names": [["m", "n"], None, 3],
+    "dim": [None, 2.5, X, [2]],
+    "dims": ["n", [2], 3],
+    "text": [3, None, X, b"x"],
+    "args": [X, "w", ["w"]],
+    "functions": ["sigma", [1]],
+    "seed": ["0", 1.5, None],
+    "backend": [None, 3, ["numpy"]],
+    "option": [None, 3, ["auto"]],
+}
+_sigma = mc.elementwise("sigma")
+_f = mc.sum(X @ w)
+#: Public callable → (valid arguments by name, the kind of each). Each call below passes
+#: the valid arguments with exactly one replaced by a wrong value.
+SIGNATURES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
+    "dim": ({"name": "m"}, {"name": "name"}),
+    "dims": ({"names": "m n"}, {"names": "names"}),
+    "matrix": ({"name": "Q", "rows": m, "cols": n}, {"name": "name", "rows": "dim", "cols": "dim"}),
+    "vector": ({"name": "q", "n": n}, {"name": "name", "n": "dim"}),
+    "scalar": ({"name": "c"}, {"name": "name"}),
+    "ones": ({"rows": m, "cols": n}, {"rows": "dim", "cols": "dim"}),
+    "zeros": ({"rows": m, "cols": n}, {"rows": "dim", "cols": "dim"}),
+    "eye": ({"n": n}, {"n": "dim"}),
+    "commutation": ({"m": m, "n": n}, {"m": "dim", "n": "dim"}),
+    "let": ({"name": "z", "expr": X @ w}, {"name": "name", "expr": "expr"}),
+    "elementwise": ({"name": "rho"}, {"name": "name"}),
+    "kron": ({"a": X, "b": w}, {"a": "expr", "b": "expr"}),
+    "frob": ({"a": X, "b": Z}, {"a": "expr", "b": "expr"}),
+    "Diag": ({"v": w}, {"v": "expr"}),
+    **{fn: ({"x": A}, {"x": "expr"}) for fn in [
+        "vec", "diag", "trace", "tr", "inv", "det", "logdet", "sum", "norm", "relu", "step",
+        "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt", "tan",
+        "arcsin", "arccos", "arctan", "sign"]},
+    "grad": ({"f": _f, "x": w}, {"f": "expr", "x": "symbols"}),
+    "derive": ({"f": _f, "wrt": w, "names": "auto"},
+               {"f": "expr", "wrt": "symbols", "names": "option"}),
+    "jacobian": ({"F": X @ w, "x": w}, {"F": "expr", "x": "symbol"}),
+    "hessian": ({"f": _f, "x": w}, {"f": "expr", "x": "symbol"}),
+    "jvp": ({"F": X @ w, "x": w, "v": v}, {"F": "expr", "x": "symbol", "v": "expr"}),
+    "vjp": ({"F": X @ w, "x": w, "u": y}, {"F": "expr", "x": "symbols", "u": "expr"}),
+    "hvp": ({"f": _f, "x": w, "v": v}, {"f": "expr", "x": "symbol", "v": "expr"}),
+    "simplify": ({"e": X @ w}, {"e": "expr"}),
+    "latex": ({"e": X @ w}, {"e": "expr"}),
+    "compile": ({"exprs": _f, "args": [X, w], "functions": None, "backend": "numpy"},
+                {"exprs": "exprs", "args": "args", "functions": "functions",
+                 "backend": "backend"}),
+    "to_sympy": ({"e": X @ w, "dims": {m: 1, n: 2}}, {"e": "expr", "dims": "dims"}),
+    "check_grad": ({"f": _f, "x": w, "dims": {m: 1, n: 2}},
+                   {"f": "expr", "x": "symbols", "dims": "dims"}),
+    "verify": ({"f": _f, "x": w, "claimed": X.T @ mc.ones(m), "dims": None, "seed": 0},
+               {"f": "expr", "x": "symbols", "claimed": "claim", "dims": "dims", "seed": "seed"}),
+    "parse": ({"text": "x'*x"}, {"text": "text"}),
+    "unparse": ({"e": X @ w}, {"e": "expr"}),
+    "hadamard": ({"xs[0]": X, "xs[1]": Z}, {"xs[0]": "expr", "xs[1]": "expr"}),
+    "sigma": ({"x": X}, {"x": "expr"}),  # a declared generic function: its call
+}
+_NEEDS = {"compile": "compile", "parse": "parse", "unparse": "parse"}
+_ALIASES = {"tr": "trace"}  # an alias reports under the name it is defined by
+
+
+def _call(fn: str, kwargs: dict[str, Any]) -> Any:
+    if fn == "hadamard":
+        return mc.hadamard(*kwargs.values())
+    if fn == "sigma":
+        return _sigma(kwargs["x"])
+    if fn == "parse":
+        return _parse(kwargs["text"])
+    return getattr(mc, fn)(**kwargs)
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, mc.Expr):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, list, bytes)):
+        return repr(value)
+    return type(value).__name__
+
+
+for fn, (valid, kinds) in SIGNATURES.items():
+    label = fn if fn == "sigma" else f"mc.{_ALIASES.get(fn, fn)}"
+    for arg, kind in kinds.items():
+        for bad in WRONG[kind]:
+            call = functools.partial(_call, fn, {**valid, arg: bad})
+            add(Bad(f"signature: mc.{fn}({arg}={_label(bad)})", call, TypeError,
+                    f"{label}: argument {arg.split('[')[0]!r}"[:-1], needs=_NEEDS.get(fn)))

@@ -9,11 +9,14 @@ an ``AttributeError`` or ``IndexError`` from deep inside can never pass for an a
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import warnings
 
 import numpy as np
 import pytest
-from bad_inputs import CORPUS, Bad, Same
+from bad_inputs import CORPUS, SIGNATURES, WRONG, Bad, Same
+
+import matcalc as mc
 
 _AVAILABLE = {
     "compile": importlib.util.find_spec("matcalc.codegen.compiler") is not None,
@@ -80,3 +83,19 @@ def test_outcome_catches_wrong_type_and_message() -> None:
     assert "no ValueError" in outcome(Bad("x", lambda: 1, ValueError, ""))
     assert "NumPy gives" in outcome(Same("x", lambda: 1.0, lambda: np.nan))
     assert outcome(Same("x", lambda: np.nan, lambda: np.nan)) is None
+
+
+def test_every_public_callable_is_called_with_wrong_types() -> None:
+    """The corpus covers every public function with a wrong type for each argument, so a
+    new public function cannot skip its argument checks (add it to SIGNATURES)."""
+    public = {name for name in mc.__all__
+              if callable(getattr(mc, name)) and not inspect.isclass(getattr(mc, name))}
+    missing = public - set(SIGNATURES)
+    assert not missing, f"public callables without wrong-type entries in SIGNATURES: {missing}"
+    for name in public:
+        params = [p for p in inspect.signature(getattr(mc, name)).parameters.values()
+                  if p.kind is not p.VAR_KEYWORD]
+        valid, kinds = SIGNATURES[name]
+        if name != "hadamard":  # *xs: the table names xs[0], xs[1]
+            assert [p.name for p in params] == list(kinds), name
+        assert all(WRONG[k] for k in kinds.values())

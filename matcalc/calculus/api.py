@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..expr import display
+from ..expr.args import expect_symbol, expect_symbols
+from ..expr.build import as_expr
 from ..expr.deep import deep, depth_of
 from ..expr.dims import DimLike, as_dim, fmt_shape
-from ..expr.errors import ShapeError
+from ..expr.errors import ShapeError, type_error
 from ..expr.nodes import (
     Commutation,
     Delta,
@@ -153,13 +155,6 @@ def _softmax_names(f: Expr, lets: Sequence[Let], simp: Any = simplify) -> dict[E
     return out
 
 
-def _check_wrt(wrt: Any) -> tuple[tuple[Symbol, ...], bool]:
-    many = isinstance(wrt, (list, tuple))
-    xs = tuple(wrt) if many else (wrt,)
-    for x in xs:
-        if not isinstance(x, Symbol):
-            raise TypeError(f"can only differentiate with respect to a symbol, got {x!r}")
-    return xs, many
 
 
 def _backprop(
@@ -224,19 +219,15 @@ def _backprop(
     return deriv
 
 
-def _require_expr(f: Any, what: str, arg: str = "f") -> None:
-    if not isinstance(f, Expr):
-        raise TypeError(f"mc.{what}: {arg} must be a matcalc expression, got "
-                        f"{type(f).__name__} {f!r}")
-
-
-def _require_scalar(f: Expr, what: str) -> None:
-    _require_expr(f, what)
+def _require_scalar(f: Any, what: str) -> Expr:
+    """``f`` as an expression (a number or a dim is a constant: its gradient is zero)."""
+    f = as_expr(f, f"mc.{what}", "f")
     if not is_scalar_shape(f.shape):
         raise ShapeError(
             f"mc.{what} needs a scalar (1×1) function, but {f} is {fmt_shape(f.shape)}; "
             "use mc.jacobian(F, x) for a vector or matrix function"
         )
+    return f
 
 
 _NAMES = ("auto", "lets", "none")
@@ -265,8 +256,10 @@ def derive(f: Expr, wrt: Any, names: str = "auto", convention: str = "space") ->
     Derivation
         ``.gradients`` (in the order given), ``.steps``, ``.latex()``, ``str()``.
     """
-    _require_scalar(f, "derive")
-    xs, _ = _check_wrt(wrt)
+    f = _require_scalar(f, "derive")
+    xs, _ = expect_symbols(wrt, "mc.derive", "wrt")
+    if not isinstance(names, str):
+        raise type_error("mc.derive", "names", names, f"one of {', '.join(map(repr, _NAMES))}")
     if names not in _NAMES:
         raise ValueError(f"mc.derive: names={names!r}: expected one of "
                          f"{', '.join(map(repr, _NAMES))}")
@@ -323,8 +316,8 @@ def grad(f: Expr, x: Any, convention: str = "space") -> Expr | list[Expr]:
     >>> print(mc.grad(mc.tr(A @ S), S, convention="entries"))
     A + Aᵀ - Diag(diag(A))
     """
-    _require_scalar(f, "grad")
-    xs, many = _check_wrt(x)
+    f = _require_scalar(f, "grad")
+    xs, many = expect_symbols(x, "mc.grad", "x")
     grads = _backprop(f, xs, number(1), False, Simplifier(),
                       check_convention(convention)).gradients
     out = [grads[v] for v in xs]
@@ -334,9 +327,8 @@ def grad(f: Expr, x: Any, convention: str = "space") -> Expr | list[Expr]:
 @deep
 def vjp(F: Expr, x: Any, u: Expr) -> Expr | list[Expr]:
     """The adjoint product uᵀJ reshaped like x: u : dF = G : dx, G returned."""
-    _require_expr(F, "vjp", "F")
-    _require_expr(u, "vjp", "u")
-    xs, many = _check_wrt(x)
+    F, u = as_expr(F, "mc.vjp", "F"), as_expr(u, "mc.vjp", "u")
+    xs, many = expect_symbols(x, "mc.vjp", "x")
     if u.shape != F.shape:
         raise ShapeError(
             f"vjp: u ({fmt_shape(u.shape)}) must be shaped like F ({fmt_shape(F.shape)})"
@@ -371,9 +363,8 @@ def _substitute_deltas(e: Expr, x: Symbol, v: Expr, d: Differentiator) -> Expr:
 @deep
 def jvp(F: Expr, x: Symbol, v: Expr) -> Expr:
     """The directional derivative of F along v (v shaped like x): dF with dx := v."""
-    _require_expr(F, "jvp", "F")
-    _require_expr(v, "jvp", "v")
-    _check_wrt(x)
+    F, v = as_expr(F, "mc.jvp", "F"), as_expr(v, "mc.jvp", "v")
+    expect_symbol(x, "mc.jvp", "x")
     if v.shape != x.shape:
         raise ShapeError(f"jvp: v ({fmt_shape(v.shape)}) must be shaped like {x} "
                          f"({fmt_shape(x.shape)})")
@@ -384,8 +375,8 @@ def jvp(F: Expr, x: Symbol, v: Expr) -> Expr:
 @deep
 def jacobian(F: Expr, x: Symbol) -> Expr:
     """J with vec(dF) = J vec(dx): shape (rows·cols of F, rows·cols of x), structured."""
-    _require_expr(F, "jacobian", "F")
-    _check_wrt(x)
+    F = as_expr(F, "mc.jacobian", "F")
+    expect_symbol(x, "mc.jacobian", "x")
     d = Differentiator([x])
     J = VecJacobian(x, lambda z: d(z.expr))
     lets = _lets_outer_first(F)
@@ -397,15 +388,18 @@ def jacobian(F: Expr, x: Symbol) -> Expr:
 @deep
 def hessian(f: Expr, x: Symbol) -> Expr:
     """``jacobian(grad(f, x), x)``."""
-    return jacobian(grad(f, x), x)  # type: ignore[arg-type]
+    f = _require_scalar(f, "hessian")
+    return jacobian(grad(f, expect_symbol(x, "mc.hessian", "x")), x)  # type: ignore[arg-type]
 
 
 @deep
 def hvp(f: Expr, x: Symbol, v: Expr) -> Expr:
     """The Hessian-vector product: the directional derivative of ∇f along v."""
-    return jvp(grad(f, x), x, v)  # type: ignore[arg-type]
+    f = _require_scalar(f, "hvp")
+    v = as_expr(v, "mc.hvp", "v")
+    return jvp(grad(f, expect_symbol(x, "mc.hvp", "x")), x, v)  # type: ignore[arg-type]
 
 
 def commutation(m: DimLike, n: DimLike) -> Expr:
     """The commutation matrix K with vec(Xᵀ) = K vec(X) for X m×n."""
-    return Commutation(as_dim(m), as_dim(n))
+    return Commutation(as_dim(m, "mc.commutation", "m"), as_dim(n, "mc.commutation", "n"))

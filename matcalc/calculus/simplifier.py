@@ -13,6 +13,7 @@ from collections import Counter
 
 import sympy
 
+from ..expr.build import as_expr
 from ..expr.deep import deep
 from ..expr.nodes import (
     Add,
@@ -116,6 +117,7 @@ class Simplifier:
 @deep
 def simplify(e: Expr) -> Expr:
     """The canonical simplified form of ``e`` (value and shape preserved)."""
+    e = as_expr(e, "mc.simplify", "e")
     return Simplifier()(e)
 
 

@@ -19,8 +19,11 @@ import sympy
 from sympy.core.function import UndefinedFunction
 
 from ..calculus.api import grad
+from ..expr.args import expect_symbols
+from ..expr.build import as_expr
 from ..expr.deep import deep
 from ..expr.dims import Dim, fmt_shape
+from ..expr.errors import type_error
 from ..expr.functions import FUNCTIONS
 from ..expr.nodes import (
     Add,
@@ -68,8 +71,11 @@ DimValues = Mapping[Any, int]
 # ----------------------------------------------------------------------------------------
 
 
-def resolve_dims(dims: DimValues | None) -> dict[str, int]:
-    """``{dim name: value}`` from a mapping keyed by :class:`Dim` or by name."""
+def resolve_dims(dims: DimValues | None, fn: str = "matcalc") -> dict[str, int]:
+    """``{dim name: value}`` from a mapping keyed by :class:`Dim` or by name (``fn`` is the
+    public function whose argument ``dims`` this is, for the message of a wrong type)."""
+    if dims is not None and not isinstance(dims, Mapping):
+        raise type_error(fn, "dims", dims, "a dict of dim (or dim name) → positive int")
     out: dict[str, int] = {}
     for k, v in (dims or {}).items():
         if isinstance(k, Dim):
@@ -79,7 +85,7 @@ def resolve_dims(dims: DimValues | None) -> dict[str, int]:
         elif isinstance(k, str):
             name = k
         else:
-            raise TypeError(f"dims keys are dims or dim names, got {k!r}")
+            raise type_error(fn, "dims", k, "a dict whose keys are dims or dim names; a key")
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"dim {name} must be a positive int, got {v!r}")
         out[name] = int(v)
@@ -209,7 +215,8 @@ def to_sympy(e: Expr, dims: DimValues | None = None) -> sympy.Matrix:
     >>> mc.to_sympy(w.T @ w, {n: 2})
     Matrix([[w_0**2 + w_1**2]])
     """
-    return sympy.Matrix(_Ctx(resolve_dims(dims)).conv(e))
+    e = as_expr(e, "mc.to_sympy", "e")
+    return sympy.Matrix(_Ctx(resolve_dims(dims, "mc.to_sympy")).conv(e))
 
 
 @singledispatch
@@ -615,8 +622,10 @@ def check_grad(f: Expr, x: Symbol | Sequence[Symbol],
         Truthy iff every entry of every gradient equals SymPy's ∂f/∂x_ij; ``str()`` names
         the entries that differ with both values.
     """
-    d = resolve_dims(dims)
-    if isinstance(x, (list, tuple)):
+    f = as_expr(f, "mc.check_grad", "f")
+    xs, many = expect_symbols(x, "mc.check_grad", "x")
+    d = resolve_dims(dims, "mc.check_grad")
+    if many:
         return CheckGradReport(", ".join(v.name for v in x), d, None,
                                parts=[check_grad(f, v, d) for v in x])
     try:

@@ -19,10 +19,11 @@ import numpy as np
 import sympy
 
 from ..calculus.api import grad
+from ..expr.args import expect_symbol, expect_symbols
 from ..expr.build import as_expr
 from ..expr.deep import deep
 from ..expr.dims import ONE, fmt_shape
-from ..expr.errors import ParseError, ShapeError
+from ..expr.errors import ParseError, ShapeError, type_error
 from ..expr.nodes import (
     Apply,
     Diag,
@@ -498,8 +499,13 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
     ShapeError
         If ``f`` is not 1×1 (that is a question for ``mc.jacobian``).
     """
-    f = as_expr(f)
+    f = as_expr(f, "mc.verify", "f")
+    if dims is not None:
+        resolve_dims(dims, "mc.verify")  # a wrong type fails here, before any work
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise type_error("mc.verify", "seed", seed, "an int")
     if isinstance(x, (list, tuple)):
+        expect_symbols(x, "mc.verify", "x")
         if not isinstance(claimed, (list, tuple)) or len(claimed) != len(x):
             raise ValueError("verify with a list of variables takes a list of claims, one each")
         parts = [verify(f, xi, ci, dims, seed=seed) for xi, ci in zip(x, claimed)]
@@ -508,8 +514,7 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
     if not is_scalar_shape(f.shape):
         raise ShapeError(f"verify checks gradients of scalar functions; f = {f} is "
                          f"{fmt_shape(f.shape)}: use mc.jacobian for its derivative")
-    if not isinstance(x, Symbol):
-        raise TypeError(f"x must be a symbol, got {x!r}")
+    expect_symbol(x, "mc.verify", "x")
     text = claimed if isinstance(claimed, str) else None
     if text is not None:
         try:
@@ -517,7 +522,7 @@ def verify(f: Expr, x: Symbol | Sequence[Symbol], claimed: Any,
         except (ParseError, ShapeError) as exc:
             return VerifyReport(False, f"the claim cannot be built: {exc}", "invalid",
                                 f, x, None, text=text)
-    c = as_expr(claimed)
+    c = as_expr(claimed, "mc.verify", "claimed")
     ours = {s.name: s for s in f.free_symbols | {x}}
     clash = [(s, ours[s.name]) for s in c.free_symbols if ours.get(s.name, s) != s]
     if clash:

@@ -15,14 +15,16 @@ import keyword
 import linecache
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import sympy
 
+from ..expr.build import as_expr
 from ..expr.deep import deep
 from ..expr.dims import Dim, check_name, fmt_shape
+from ..expr.errors import type_error
 from ..expr.functions import FUNCTIONS
 from ..expr.nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, children, walk
 from . import array_runtime, chain, reduce, runtime, stable  # noqa: F401  (they register)
@@ -109,11 +111,18 @@ def compile(  # noqa: A001 - the API's name
     MissingFunctionError
         (a ``KeyError``) when a generic function has no implementation in ``functions``.
     """
-    single = isinstance(exprs, Expr)
-    outs = [exprs] if single else list(exprs)
-    for e in outs:
-        if not isinstance(e, Expr):
-            raise TypeError(f"mc.compile expects matcalc expressions, got {type(e).__name__}")
+    single = not isinstance(exprs, (list, tuple))
+    # a number or a dim is a constant expression (mc.compile(3)() == 3)
+    outs = ([as_expr(exprs, "mc.compile", "exprs")] if single
+            else [as_expr(e, "mc.compile", f"exprs[{i}]") for i, e in enumerate(exprs)])
+    if args is not None and not isinstance(args, (list, tuple)):
+        raise type_error("mc.compile", "args", args, "a list or tuple of matcalc symbols")
+    if functions is not None and not isinstance(functions, Mapping):
+        raise type_error("mc.compile", "functions", functions,
+                         'a dict of implementations ({"sigma": f, "sigma\'": fprime})')
+    if not isinstance(backend, str):
+        raise type_error("mc.compile", "backend", backend,
+                         f"one of {', '.join(map(repr, BACKENDS))}")
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, "
                          f"got {backend!r}")
@@ -188,9 +197,9 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
         params = free
     else:
         params = list(args)
-        for s in params:
+        for i, s in enumerate(params):
             if not isinstance(s, Symbol):
-                raise TypeError(f"args must be matcalc symbols, got {s!r}")
+                raise type_error("mc.compile", f"args[{i}]", s, "a matcalc symbol")
         missing = [s.name for s in free if s not in params]
         if missing:
             raise ValueError(f"args is missing the free symbol(s) {', '.join(missing)}")

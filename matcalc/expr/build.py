@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from .dims import ONE, Dim, DimLike, as_dim, check_name, fmt_shape
-from .errors import ShapeError
+from .errors import ShapeError, type_error
 from .functions import FUNCTIONS, GENERIC, derivative
 from .nodes import (
     Add,
@@ -63,17 +63,18 @@ __all__ = [
 
 def matrix(name: str, rows: DimLike, cols: DimLike) -> Symbol:
     """An ``rows × cols`` matrix symbol."""
-    return Symbol(check_name(name), as_dim(rows), as_dim(cols))
+    fn = "mc.matrix"
+    return Symbol(check_name(name, fn=fn), as_dim(rows, fn, "rows"), as_dim(cols, fn, "cols"))
 
 
 def vector(name: str, n: DimLike) -> Symbol:
     """An ``n × 1`` column vector symbol."""
-    return Symbol(check_name(name), as_dim(n), ONE)
+    return Symbol(check_name(name, fn="mc.vector"), as_dim(n, "mc.vector", "n"), ONE)
 
 
 def scalar(name: str) -> Symbol:
     """A 1×1 scalar symbol."""
-    return Symbol(check_name(name), ONE, ONE)
+    return Symbol(check_name(name, fn="mc.scalar"), ONE, ONE)
 
 
 def symmetric(name: str, n: DimLike) -> Symbol:
@@ -96,22 +97,22 @@ def diagonal(name: str, n: DimLike) -> Symbol:
 
 def ones(rows: DimLike, cols: DimLike = 1) -> Ones:
     """The all-ones column ``1`` (``ones(m)``) or matrix (``ones(m, n)``)."""
-    return Ones(as_dim(rows), as_dim(cols))
+    return Ones(as_dim(rows, "mc.ones", "rows"), as_dim(cols, "mc.ones", "cols"))
 
 
 def eye(n: DimLike) -> Identity:
     """The ``n × n`` identity matrix."""
-    return Identity(as_dim(n))
+    return Identity(as_dim(n, "mc.eye", "n"))
 
 
 def zeros(rows: DimLike, cols: DimLike = 1) -> Zero:
     """The zero column (``zeros(m)``) or matrix (``zeros(m, n)``)."""
-    return Zero(as_dim(rows), as_dim(cols))
+    return Zero(as_dim(rows, "mc.zeros", "rows"), as_dim(cols, "mc.zeros", "cols"))
 
 
 def let(name: str, expr: Any) -> Let:
     """Name a subexpression: derivations and LaTeX use the name, compiled code expands it."""
-    return Let(check_name(name), as_expr(expr))
+    return Let(check_name(name, fn="mc.let"), as_expr(expr, "mc.let", "expr"))
 
 
 def constant(value: Any) -> sympy.Expr | None:
@@ -142,12 +143,18 @@ def constant(value: Any) -> sympy.Expr | None:
     return None
 
 
-def as_expr(value: Any) -> Expr:
-    """An :class:`Expr` from an expression, a number or a dim (numbers become 1×1)."""
+def as_expr(value: Any, fn: str | None = None, arg: str = "x") -> Expr:
+    """An :class:`Expr` from an expression, a number or a dim (numbers become 1×1).
+
+    Anything else is a TypeError; with ``fn`` it names the function and its argument
+    ``arg`` (:func:`matcalc.expr.errors.type_error`), else the operand of an operator.
+    """
     if isinstance(value, Expr):
         return value
     c = constant(value)
     if c is None:
+        if fn is not None:
+            raise type_error(fn, arg, value, "a matcalc expression or a number")
         raise TypeError(f"cannot use {value!r} ({type(value).__name__}) in a matcalc expression")
     return Number(c)
 
@@ -310,9 +317,9 @@ def hadamard(*xs: Any) -> Expr:
     """The Hadamard (elementwise) product of two or more operands of one shape."""
     if len(xs) < 2:
         raise TypeError("hadamard needs at least two operands")
-    out = as_expr(xs[0])
-    for x in xs[1:]:
-        x = as_expr(x)
+    out = as_expr(xs[0], "mc.hadamard", "xs[0]")
+    for i, x in enumerate(xs[1:], 1):
+        x = as_expr(x, "mc.hadamard", f"xs[{i}]")
         if x.shape != out.shape:
             raise ShapeError(
                 f"cannot take the Hadamard product {_describe(out)} ⊙ {_describe(x)}: "
@@ -346,27 +353,27 @@ def matrix_power(x: Any, k: Any) -> Expr:
 
 def kron(a: Any, b: Any) -> Expr:
     """The Kronecker product ``A ⊗ B``."""
-    return Kron(as_expr(a), as_expr(b))
+    return Kron(as_expr(a, "mc.kron", "a"), as_expr(b, "mc.kron", "b"))
 
 
 def vec(x: Any) -> Expr:
     """``vec(X)``: stack the columns of X into one column."""
-    return Vec(as_expr(x))
+    return Vec(as_expr(x, "mc.vec"))
 
 
 def Diag(v: Any) -> Expr:  # noqa: N802 - the API's name
     """``Diag(v)``: the diagonal matrix with the column vector v on its diagonal."""
-    return _nodes_Diag(as_expr(v))
+    return _nodes_Diag(as_expr(v, "mc.Diag", "v"))
 
 
 def diag(x: Any) -> Expr:
     """``diag(X)``: the diagonal of a square matrix as a column vector."""
-    return DiagPart(as_expr(x))
+    return DiagPart(as_expr(x, "mc.diag"))
 
 
 def trace(x: Any) -> Expr:
     """``tr(X)``: the trace of a square matrix."""
-    return Trace(as_expr(x))
+    return Trace(as_expr(x, "mc.trace"))
 
 
 tr = trace
@@ -374,7 +381,7 @@ tr = trace
 
 def frob(a: Any, b: Any) -> Expr:
     """The Frobenius product ``A : B = tr(AᵀB)``."""
-    a, b = as_expr(a), as_expr(b)
+    a, b = as_expr(a, "mc.frob", "a"), as_expr(b, "mc.frob", "b")
     if a.shape != b.shape:
         raise ShapeError(
             f"cannot take the Frobenius product {_describe(a)} : {_describe(b)}: shapes differ"
@@ -384,17 +391,17 @@ def frob(a: Any, b: Any) -> Expr:
 
 def inv(x: Any) -> Expr:
     """The matrix inverse ``X⁻¹``."""
-    return Inverse(as_expr(x))
+    return Inverse(as_expr(x, "mc.inv"))
 
 
 def det(x: Any) -> Expr:
     """The determinant ``det(X)``."""
-    return Det(as_expr(x))
+    return Det(as_expr(x, "mc.det"))
 
 
 def logdet(x: Any) -> Expr:
     """``log |det X|``."""
-    return LogDet(as_expr(x))
+    return LogDet(as_expr(x, "mc.logdet"))
 
 
 def check_axis(axis: Any, fn: str) -> int | None:
@@ -414,7 +421,7 @@ def sum(x: Any, axis: Any = None) -> Expr:  # noqa: A001 - the API's name
     derivations show the ones vector and the adjoint rules need nothing new.
     """
     axis = check_axis(axis, "sum")
-    x = as_expr(x)
+    x = as_expr(x, "mc.sum")
     r, c = x.shape
     if axis is None:
         return Sum(x)
@@ -427,7 +434,7 @@ def mean(x: Any, axis: Any = None) -> Expr:
     """The mean of all entries (1×1), of each column (``axis=0``, 1×n) or of each row
     (``axis=1``, m×1): :func:`sum` along the axis divided by the count."""
     axis = check_axis(axis, "mean")
-    x = as_expr(x)
+    x = as_expr(x, "mc.mean")
     r, c = x.shape
     count = r * c if axis is None else (r if axis == 0 else c)
     return sum(x, axis) if count == 1 else _div(sum(x, axis), count)
@@ -456,7 +463,7 @@ def softmax(x: Any, axis: Any = None) -> Expr:
     """``exp(Z) / Σ exp(Z)``, normalized as SciPy's ``softmax``: over all entries
     (``axis=None``; a vector: its entries), each column (``axis=0``) or each row
     (``axis=1``). Shaped like Z."""
-    x = as_expr(x)
+    x = as_expr(x, "mc.softmax")
     return Softmax(x, _softmax_axis(x, axis, "softmax"))
 
 
@@ -464,7 +471,7 @@ def logsumexp(x: Any, axis: Any = None) -> Expr:
     """``log Σ exp(Z)`` as SciPy's ``logsumexp``: 1×1 over all entries (``axis=None``),
     1×n over each column (``axis=0``), m×1 over each row (``axis=1``)."""
     axis = check_axis(axis, "logsumexp")
-    x = as_expr(x)
+    x = as_expr(x, "mc.logsumexp")
     r, c = x.shape
     if (r == 1 and c == 1) or (axis is not None and (r, c)[axis] == 1):
         return x  # over a single entry: log exp z = z
@@ -476,19 +483,19 @@ def logsumexp(x: Any, axis: Any = None) -> Expr:
 def log_softmax(x: Any, axis: Any = None) -> Expr:
     """``Z − logsumexp(Z)`` broadcast back along the axis (SciPy's ``log_softmax``): a
     named composition, so its derivative goes through logsumexp's, p = softmax(Z)."""
-    x = as_expr(x)
+    x = as_expr(x, "mc.log_softmax")
     axis = _softmax_axis(x, axis, "log_softmax")
     return _sub(x, LogSumExp(x, axis))
 
 
 def norm(x: Any) -> Expr:
     """The Frobenius norm (the 2-norm of a vector)."""
-    return Norm(as_expr(x))
+    return Norm(as_expr(x, "mc.norm"))
 
 
 def _elementwise_builder(name: str) -> Any:
     def build(x: Any) -> Expr:
-        return Apply(name, as_expr(x))
+        return Apply(name, as_expr(x, f"mc.{name}"))
 
     build.__name__ = name
     build.__doc__ = f"Elementwise ``{name}``."
@@ -524,13 +531,13 @@ class ElementwiseFunction:
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
-        check_name(name, "function")
+        check_name(name, "function", "mc.elementwise")
         if name in FUNCTIONS:
             raise ValueError(f"{name!r} is a built-in elementwise function; use mc.{name}")
         self.name = name
 
     def __call__(self, x: Expr) -> Expr:
-        return Apply(self.name, as_expr(x))
+        return Apply(self.name, as_expr(x, self.name))
 
     @property
     def prime(self) -> Callable[[Expr], Expr]:

@@ -13,6 +13,8 @@ from typing import Any, Union
 
 import sympy
 
+from .errors import type_error
+
 __all__ = ["Dim", "dim", "dims", "as_dim", "DimLike", "check_name", "fmt_shape", "Shape"]
 
 DimLike = Union["Dim", int]
@@ -27,9 +29,12 @@ def register_scalar_node(factory: Callable[[sympy.Expr], Any]) -> None:
     _SCALAR_NODE[:] = [factory]
 
 
-def check_name(name: Any, what: str = "symbol") -> str:
-    """Return ``name`` if it is a Python identifier that is not a keyword, else raise."""
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+def check_name(name: Any, what: str = "symbol", fn: str = "matcalc", arg: str = "name") -> str:
+    """Return ``name`` if it is a Python identifier that is not a keyword, else raise
+    (a TypeError naming ``fn``'s argument ``arg`` when it is not a str at all)."""
+    if not isinstance(name, str):
+        raise type_error(fn, arg, name, f"a str (the {what} name)")
+    if not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(
             f"invalid {what} name {name!r}: names must be Python identifiers that are not keywords"
         )
@@ -122,8 +127,9 @@ Shape = tuple[Dim, Dim]
 ONE = Dim(sympy.Integer(1))
 
 
-def as_dim(value: Any) -> Dim:
-    """Coerce an ``int`` (>= 1) or a :class:`Dim` to a :class:`Dim`."""
+def as_dim(value: Any, fn: str = "matcalc", arg: str = "dim") -> Dim:
+    """Coerce an ``int`` (>= 1), a name or a :class:`Dim` to a :class:`Dim`; anything else
+    is a TypeError naming ``fn``'s argument ``arg``."""
     if isinstance(value, Dim):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -131,22 +137,29 @@ def as_dim(value: Any) -> Dim:
             raise ValueError(f"dimension must be a positive integer, got {value}")
         return Dim(sympy.Integer(value))
     if isinstance(value, str):
-        return dim(value)
-    raise TypeError(f"expected a dimension (mc.dim or a positive int), got {value!r}")
+        return _named_dim(value, fn, arg)
+    raise type_error(fn, arg, value, "a dimension (mc.dim, a positive int or a dim name)")
 
 
 def dim(name: str) -> Dim:
     """One symbolic dimension named ``name`` (a positive integer of unknown value)."""
-    check_name(name, "dimension")
+    return _named_dim(name, "mc.dim", "name")
+
+
+def _named_dim(name: str, fn: str, arg: str) -> Dim:
+    check_name(name, "dimension", fn, arg)
     return Dim(sympy.Symbol(name, integer=True, positive=True))
 
 
 def dims(names: str) -> tuple[Dim, ...]:
     """Symbolic dimensions from a space- or comma-separated string: ``mc.dims("m n p")``."""
+    if not isinstance(names, str):
+        raise type_error("mc.dims", "names", names,
+                         'a str of space- or comma-separated names ("m n")')
     parts = names.replace(",", " ").split()
     if not parts:
         raise ValueError("mc.dims needs at least one name")
-    return tuple(dim(p) for p in parts)
+    return tuple(_named_dim(p, "mc.dims", "names") for p in parts)
 
 
 def fmt_shape(shape: Shape) -> str:

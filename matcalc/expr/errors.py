@@ -1,8 +1,30 @@
-"""Error types raised by matcalc: all are ``ValueError`` subclasses."""
+"""Error types raised by matcalc (all are ``ValueError`` subclasses), and the one wording
+of a wrong argument type (:func:`type_error`), used by every public function."""
 
 from __future__ import annotations
 
-__all__ = ["ShapeError", "ParseError", "DepthError"]
+from typing import Any
+
+__all__ = ["ShapeError", "ParseError", "DepthError", "describe", "type_error"]
+
+
+def describe(value: Any) -> str:
+    """``'a' (str)``: a short form of a wrong value and its type, as messages show it."""
+    if type(value).__name__ == "ndarray":
+        return f"an array of shape {value.shape} (ndarray)"
+    text = repr(value) if type(value).__module__.split(".")[0] != "matcalc" else str(value)
+    text = " ".join(text.split())
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def type_error(fn: str, arg: str, value: Any, expected: str) -> TypeError:
+    """The TypeError for ``value`` passed as argument ``arg`` of ``fn`` (``mc.grad``)::
+
+        mc.grad: argument 'x' must be a matcalc symbol ..., got 'w' (str)
+    """
+    return TypeError(f"{fn}: argument {arg!r} must be {expected}, got {describe(value)}")
 
 
 class ShapeError(ValueError):

@@ -21,6 +21,7 @@ from functools import singledispatch
 
 import sympy
 
+from ..expr.build import as_expr
 from ..expr.deep import deep
 from ..expr.dims import Dim
 from ..expr.functions import FUNCTIONS
@@ -213,7 +214,7 @@ def latex(e: Expr) -> str:
     >>> latex(2 / m * (X @ w).T)
     '\\frac{2}{m} (X w)^{\\top}'
     """
-    return _latex(e)[0]
+    return _latex(as_expr(e, "mc.latex", "e"))[0]
 
 
 def _is_tall(text: str) -> bool:

@@ -57,7 +57,7 @@ import sympy
 
 from ..expr import build as mc
 from ..expr.dims import Dim, check_name, dim
-from ..expr.errors import ParseError
+from ..expr.errors import ParseError, type_error
 from ..expr.nodes import Expr
 from .shapes import (
     ELEMENTWISE,
@@ -484,7 +484,7 @@ def parse(text: str, /, *, symmetric: Any = (), spd: Any = (), diagonal: Any = (
     ('xᵀ A x', True)
     """
     if not isinstance(text, str):
-        raise TypeError(f"parse expects a str, got {type(text).__name__}")
+        raise type_error("mc.parse", "text", text, "a str (the expression text)")
     tree = _Parser(text).parse()
     structures = declared_structures(shapes, symmetric=symmetric, spd=spd, diagonal=diagonal)
     declared = {name: _declared_shape(name, value) for name, value in shapes.items()}

@@ -49,7 +49,7 @@ def unparse(e: Expr) -> str:
         For what the text syntax cannot say: dims inside constants (``1/n``), generic
         elementwise functions and their derivatives, commutation matrices, reshapes.
     """
-    return _unparse(e)[0]
+    return _unparse(mc.as_expr(e, "mc.unparse", "e"))[0]
 
 
 def _wrap(e: Expr, level: int) -> str:
