@@ -44,6 +44,11 @@ definitions: NAME = EXPR; ... EXPR names an intermediate (z = X*w + b; norm2(rel
 """
 
 
+# The text reads the keyword lambda as the symbol lam (λ): --wrt and --shape say it so too
+# (kept here rather than imported: the parser's module loads SymPy, and --help must not).
+_RENAMED = {"lambda": "lam"}
+
+
 class UsageError(Exception):
     """Bad input found by the CLI itself (an unknown --wrt name, a malformed --shape)."""
 
@@ -93,7 +98,8 @@ def _shapes(specs: Sequence[str]) -> dict[str, tuple[int | str, ...]]:
         if not eq or not name.strip() or not parts or "" in parts or len(parts) > 2:
             raise UsageError(f"--shape {spec!r}: expected NAME=ROWS,COLS or NAME=LENGTH, "
                              "e.g. --shape X=m,n or --shape w=3")
-        out[name.strip()] = tuple(int(p) if p.isdigit() else p for p in parts)
+        out[_RENAMED.get(name.strip(), name.strip())] = tuple(
+            int(p) if p.isdigit() else p for p in parts)
     return out
 
 
@@ -102,6 +108,7 @@ def _names(specs: Sequence[str]) -> list[str]:
     for spec in specs:
         for name in spec.split(","):
             name = name.strip()
+            name = _RENAMED.get(name, name)
             if name and name not in names:
                 names.append(name)
     return names
@@ -117,7 +124,13 @@ def _read(args: argparse.Namespace, *texts: str) -> list[Any]:
     declared = {k: _names(getattr(args, k, None) or []) for k in _STRUCTURES}
     exprs = []
     for text in texts:
-        expr = mc.parse(text, **declared, **shapes)
+        try:
+            expr = mc.parse(text, **declared, **shapes)
+        except mc.ShapeError as exc:
+            hint = _default_hint(_defaulted(text, shapes), str(exc))
+            if hint is None:
+                raise
+            raise mc.ShapeError(f"{str(exc).splitlines()[0]}; {hint}") from None
         if getattr(args, "names", None) == "none":
             from .printing.names import expand_lets
 
@@ -132,6 +145,44 @@ def _read(args: argparse.Namespace, *texts: str) -> list[Any]:
                 raise UsageError(f"--{option} {name}: {name} does not appear in the "
                                  "expression")
     return exprs
+
+
+def _defaulted(text: str, shapes: dict[str, Any]) -> list[Any]:
+    """The symbols of ``text`` that got a vector or matrix shape from the letter defaults
+    (its names parsed one by one: the whole text has a shape error)."""
+    import matcalc as mc
+
+    found = []
+    for name in sorted(set(re.findall(r"[A-Za-z_]\w*", text)) - set(shapes)):
+        try:
+            e = mc.parse(_RENAMED.get(name, name))
+        except ValueError:  # a function name or a keyword: not a symbol
+            continue
+        if isinstance(e, mc.Symbol) and e.shape != (1, 1):
+            found.append(e)
+    return found
+
+
+def _defaulted_symbols(expr: Any, shape_specs: Sequence[str]) -> list[Any]:
+    given = set(_shapes(shape_specs))
+    return [s for s in sorted(expr.free_symbols, key=lambda s: s.name)
+            if s.name not in given and s.shape != (1, 1)]
+
+
+def _default_hint(symbols: Sequence[Any], message: str) -> str | None:
+    """'lam is a vector by default (...); if it is a scalar, add --shape lam=1', for the
+    default-shaped symbols the error is about (all of them when ``message`` is empty)."""
+    named = [s for s in symbols
+             if not message or re.search(rf"(?<![\w]){re.escape(s.name)}(?![\w])", message)]
+    # a one-letter name is usually what its letter says; a longer one (lam, alpha, mu) is
+    # the typical scalar that the defaults read as a vector
+    named = [s for s in named if len(s.name) > 1]
+    if not named:
+        return None
+    s = named[0]
+    kind = "vector" if s.shape[1] == 1 else "matrix"
+    return (f"{s.name} is a {kind} by default (names starting with h–z are vectors, A–Z "
+            f"matrices, a–g scalars); if it is a scalar, add --shape {s.name}=1")
 
 
 def _wrt(expr: Any, names: Sequence[str]) -> list[Any]:
@@ -194,6 +245,12 @@ def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
     wrt = _wrt(f, _names(args.wrt))
     if kind in ("grad", "hessian") and not (f.shape[0] == 1 and f.shape[1] == 1):
         shape = "×".join(str(d) for d in f.shape)
+        defaulted = [s for s in _defaulted_symbols(f, args.shape)
+                     if any(d in f.shape for d in s.shape if d != 1)]
+        hint = _default_hint(defaulted, "")
+        if hint is not None:
+            raise UsageError(f"{kind} needs a scalar (1×1) expression, but {args.expr} is "
+                             f"{shape}: {hint}")
         raise UsageError(f"{kind} needs a scalar (1×1) expression, but {args.expr} is "
                          f"{shape}; matcalc jacobian differentiates vectors and matrices")
     if args.steps and kind != "grad":
@@ -337,6 +394,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option of the parser and of its subcommands (--wrt, -h, ...)."""
+    out: set[str] = set()
+    for action in parser._actions:
+        out.update(action.option_strings)
+        for sub in (action.choices or {}).values() if isinstance(action.choices, dict) else ():
+            out |= _option_strings(sub)
+    return out
+
+
+def _leading_minus(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """An expression that starts with a minus ("-y'*log(p)", --claimed "-2*X'*r") is not an
+    option: argparse would take it for one, so it gets a leading space (which the text
+    syntax ignores). Anything spelled like one of our options stays an option."""
+    options = _option_strings(parser)
+    out = []
+    for arg in argv:
+        is_option = arg.split("=", 1)[0] in options or arg.startswith("--") or arg == "-"
+        out.append(" " + arg if arg.startswith("-") and not is_option else arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``matcalc`` command line; returns the exit status.
 
@@ -356,9 +435,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_leading_minus(list(sys.argv[1:] if argv is None else argv),
+                                            parser))
     if args.command is None:
         parser.error("choose a command: grad, jacobian, hessian, verify or parse")
+    for text in ("expr", "claimed"):  # the space _leading_minus added is not the user's
+        if isinstance(getattr(args, text, None), str):
+            setattr(args, text, getattr(args, text).strip())
     prog = f"matcalc {args.command}"
     try:
         return args.run(args, sys.stdout)

@@ -355,7 +355,7 @@ for text, frag in [
     ("import os", "Python keyword"), ("__import__('os')", "unknown function '__import__'"),
     ("os.system('ls')", "unexpected character '.'"),
     ("x; y", "only the last statement is an expression"),
-    ("exec('1')", "unknown function 'exec'"), ("lambda", "Python keyword"),
+    ("exec('1')", "unknown function 'exec'"), ("def", "Python keyword"),
     ("exp()", "found ')'"), ("kron(x)", "second argument of kron"),
     ("tr(X, y)", "tr takes 1 argument"), ("sum(x, y)", "axis of sum must be 0"),
     ("foo(x)", "unknown function 'foo'"),

@@ -330,3 +330,55 @@ def test_latex_document_compiles_with_where_lines() -> None:
         pytest.skip(PDFLATEX_MISSING)
     ok, log = compile_latex(doc)
     assert ok, log[-2000:]
+
+
+# ---- the text forgives what people type (issue 13) ---------------------------------------
+
+
+def main_out(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = cli.main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_a_leading_minus_is_an_expression_not_an_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = main_out(capsys, "grad", "-y'*log(p)", "--wrt", "p")
+    assert (status, err) == (0, "")
+    assert out.strip() == "∂f/∂p = -(p.^(-1) ⊙ y)"
+    status, out, err = main_out(capsys, "verify", "norm2(X*w-y)^2", "--wrt", "w",
+                                "--claimed", "-2*X'*(y-X*w)")
+    assert (status, err) == (0, ""), err
+    assert ": correct" in out and "  -" not in out
+
+
+def test_options_still_read_as_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli._leading_minus(["grad", "-x", "--wrt", "x", "-h", "--latex"],
+                              cli.build_parser()) == ["grad", " -x", "--wrt", "x", "-h", "--latex"]
+    status, out, _ = main_out(capsys, "grad", "-x'*x", "--wrt=x")
+    assert status == 0 and out.strip() == "∂f/∂x = -2 x"
+
+
+def test_lambda_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = main_out(capsys, "grad", "lambda*x'*x", "--wrt", "x", "--shape",
+                                "lambda=1", "--latex")
+    assert (status, err) == (0, ""), err
+    assert r"\lambda" in out
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["grad", "x'*x + lam*x'*x", "--wrt", "x"],
+     ["lam is a vector by default", "--shape lam=1"]),
+    (["grad", "sum(lam*A)", "--wrt", "A"], ["lam is a vector by default", "--shape lam=1"]),
+])
+def test_a_letter_default_error_names_the_default_and_the_fix(
+        capsys: pytest.CaptureFixture[str], args: list[str], fragments: list[str]) -> None:
+    status, _, err = main_out(capsys, *args)
+    assert status == 2
+    assert all(f in err for f in fragments), err
+    assert "jacobian" not in err
+    assert main_out(capsys, *args, "--shape", "lam=1")[0] == 0
+
+
+def test_a_vector_function_still_points_to_jacobian(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = main_out(capsys, "grad", "-x", "--wrt", "x")
+    assert status == 2 and "matcalc jacobian" in err and "but -x is" in err

@@ -212,7 +212,7 @@ PARSE_ERRORS = [
     ("x'+", 3, "found the end of the text"),
     ("foo(x)", 0, "unknown function 'foo'"),
     ("__import__(x)", 0, "unknown function '__import__'"),
-    ("lambda", 0, "'lambda' is a Python keyword"),
+    ("def", 0, "'def' is a Python keyword"),
     ("None + x", 0, "Python keyword"),
     ("x @ y", 2, "unexpected character '@'"),
     ("x; y", 0, "only the last statement is an expression"),
@@ -633,3 +633,36 @@ def test_definition_errors_mark_the_position(text: str, position: int, part: str
     with pytest.raises(mc.ParseError) as info:
         parse(text)
     assert info.value.position == position and part in str(info.value), str(info.value)
+
+
+# ---- the text forgives what people type (issue 13) ---------------------------------------
+
+
+def test_trace_and_norm_are_aliases_of_tr_and_norm2() -> None:
+    assert mc.parse("trace(A)") == mc.parse("tr(A)")
+    # norm is mc.norm, as norm2: the 2-norm of a vector, the Frobenius norm of a matrix
+    assert mc.parse("norm(x)") == mc.parse("norm2(x)") == mc.norm(mc.vector("x", mc.dim("n_x")))
+    assert mc.parse("norm(X)") == mc.parse("norm2(X)")
+    # as plain names they are still symbols
+    assert str(mc.parse("trace + norm", trace=(), norm=())) == "trace + norm"
+
+
+def test_lambda_is_read_as_lam_and_prints_as_lambda() -> None:
+    e = mc.parse("lambda*x'*x", **{"lambda": ()})
+    assert e == mc.parse("lam*x'*x", lam=())
+    assert r"\lambda" in mc.latex(e)
+
+
+@pytest.mark.parametrize("text, suggestion", [
+    ("expp(x)", "did you mean 'exp'"), ("sigmod(x)", "did you mean 'sigmoid'"),
+    ("tarce(A)", "did you mean 'trace'"), ("logdett(A)", "did you mean 'logdet'"),
+])
+def test_an_unknown_function_gets_did_you_mean(text: str, suggestion: str) -> None:
+    with pytest.raises(mc.ParseError, match=suggestion):
+        mc.parse(text)
+
+
+def test_no_suggestion_for_a_name_like_no_function() -> None:
+    with pytest.raises(mc.ParseError) as info:
+        mc.parse("foo(x)")
+    assert "did you mean" not in str(info.value)

@@ -36,7 +36,8 @@ Meaning, as on MatrixCalculus.org, with NumPy broadcasting as in the Python API:
   integer constant exponent (``A^-1`` is ``inv(A)``). ``.^`` is elementwise. A non-constant
   exponent (``a^b``) is read as ``exp(b*log(a))``.
 * ``norm1(X)`` is ``sum(abs(X))`` (the entrywise 1-norm); ``norm2(X)`` is ``mc.norm`` (the
-  2-norm of a vector, the Frobenius norm of a matrix). ``diag`` is MATLAB's: the diagonal
+  2-norm of a vector, the Frobenius norm of a matrix), and ``norm(X)`` is the same (not
+  MATLAB's spectral norm of a matrix); ``trace`` is ``tr``. ``diag`` is MATLAB's: the diagonal
   matrix of a column vector, the diagonal of a square matrix; ``Diag`` always builds a
   matrix. ``vector(c)``/``matrix(c)`` are constant ones vectors/matrices times ``c``.
 * ``z = X*w + b; norm2(relu(z) - y)^2`` defines ``z`` as an ``mc.let`` name: derivations
@@ -44,10 +45,12 @@ Meaning, as on MatrixCalculus.org, with NumPy broadcasting as in the Python API:
   ends with the expression itself.
 * Names starting with ``a``–``g`` are scalars, ``h``–``z`` vectors, ``A``–``Z`` matrices,
   unless a shape is given. Unknown dims get names from their symbol (``n_x``, ``m_A``).
+  ``lambda`` (a Python keyword) is read as the symbol ``lam``, printed λ.
 """
 
 from __future__ import annotations
 
+import difflib
 import keyword
 from dataclasses import dataclass
 from fractions import Fraction
@@ -85,6 +88,13 @@ FUNCTIONS: dict[str, int] = {
 }
 # Functions that take an optional second argument, the axis (0: each column, 1: each row).
 AXIS_FUNCTIONS = ("sum", "mean", "softmax", "log_softmax", "logsumexp")
+# What people type for a function the text spells otherwise. ``norm`` is ``norm2``, as
+# ``mc.norm``: the 2-norm of a vector and the Frobenius norm of a matrix (not MATLAB's
+# spectral norm(A)).
+ALIASES: dict[str, str] = {"trace": "tr", "norm": "norm2"}
+# ``lambda`` is a Python keyword, so no symbol can carry it: the text reads it as ``lam``,
+# the name that prints as λ.
+_RENAMED = {"lambda": "lam"}
 
 # ----------------------------------------------------------------------------------------
 # 1. Tokens
@@ -331,8 +341,10 @@ class _Parser:
 
     def name(self) -> Node:
         tok = self.tok
-        name = tok.text
+        name = _RENAMED.get(tok.text, tok.text)
         self.i += 1
+        if name in ALIASES and self.at("("):  # trace(X), norm(x): only as calls
+            name = ALIASES[name]
         if keyword.iskeyword(name):
             raise self.error(f"{name!r} is a Python keyword, not a valid name", tok.pos)
         if name == "eye":
@@ -370,7 +382,9 @@ class _Parser:
             self.expect(")", f"to close {name}(")
             return self.node("call", tuple(args), tok.pos, close.pos + 1, name)
         if self.at("("):
-            raise self.error(f"unknown function {name!r}; the functions are "
+            near = difflib.get_close_matches(name, [*FUNCTIONS, *ALIASES], n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(map(repr, near))}? " if near else ""
+            raise self.error(f"unknown function {name!r}; {hint}the functions are "
                              f"{', '.join(sorted(FUNCTIONS, key=str.lower))}", tok.pos)
         return self.node("name", (), tok.pos, tok.pos + len(name), name)
 
@@ -487,7 +501,8 @@ def parse(text: str, /, *, symmetric: Any = (), spd: Any = (), diagonal: Any = (
         raise type_error("mc.parse", "text", text, "a str (the expression text)")
     tree = _Parser(text).parse()
     structures = declared_structures(shapes, symmetric=symmetric, spd=spd, diagonal=diagonal)
-    declared = {name: _declared_shape(name, value) for name, value in shapes.items()}
+    declared = {_RENAMED.get(name, name): _declared_shape(_RENAMED.get(name, name), value)
+                for name, value in shapes.items()}
     user_dims = {str(s) for terms in declared.values() for t in terms for s in t.free_symbols}
     typer = LetTyper(text, declared, _names(tree) | user_dims)
     typer.square_names = set(structures)  # a structured matrix is square
