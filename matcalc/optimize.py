@@ -28,6 +28,7 @@ import numpy as np
 from .calculus.api import grad, jvp
 from .codegen.compiler import compile as compile_
 from .expr.build import matrix
+from .expr.errors import type_error
 from .expr.nodes import Expr, Symbol
 
 __all__ = ["minimize"]
@@ -75,14 +76,16 @@ def minimize(f: Expr, x0: Mapping[str, Any], data: Mapping[str, Any] | None = No
     except ImportError as exc:  # pragma: no cover - the extra is installed in CI
         raise ImportError("mc.minimize needs SciPy: pip install 'matcalc[optimize]'") from exc
     if not isinstance(f, Expr):
-        raise TypeError(f"mc.minimize expects a matcalc expression, got {type(f).__name__}")
+        raise type_error("mc.minimize", "f", f, "a matcalc expression")
     if f.shape[0] != 1 or f.shape[1] != 1:
         raise ValueError(f"mc.minimize needs a scalar objective; f is {f.shape[0]}×{f.shape[1]}")
     if not isinstance(x0, Mapping) or not x0:
-        raise TypeError("x0 must be a non-empty dict: variable name → initial array")
+        raise type_error("mc.minimize", "x0", x0, "a non-empty dict: variable name → initial array")
+    if data is not None and not isinstance(data, Mapping):
+        raise type_error("mc.minimize", "data", data, "a dict: symbol name → array")
+    if not isinstance(method, str):
+        raise type_error("mc.minimize", "method", method, "a str (a scipy.optimize method)")
     data = dict(data or {})
-    if not isinstance(data, Mapping):
-        raise TypeError("data must be a dict: symbol name → array")
     symbols = {s.name: s for s in f.free_symbols}
     for name in x0:
         if name not in symbols:

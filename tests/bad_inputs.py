@@ -415,6 +415,8 @@ WRONG: dict[str, list[Any]] = {
     "seed": ["0", 1.5, None],
     "backend": [None, 3, ["numpy"]],
     "option": [None, 3, ["auto"]],
+    "expr_only": [None, "x", [X], object()],
+    "mapping": ["w", [("w", 1)], 3],
 }
 _sigma = mc.elementwise("sigma")
 _f = mc.sum(X @ w)
@@ -461,6 +463,8 @@ SIGNATURES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "unparse": ({"e": X @ w}, {"e": "expr"}),
     "hadamard": ({"xs[0]": X, "xs[1]": Z}, {"xs[0]": "expr", "xs[1]": "expr"}),
     "sigma": ({"x": X}, {"x": "expr"}),  # a declared generic function: its call
+    "minimize": ({"f": mc.sum(w * w), "x0": {"w": W3}, "data": None, "method": "L-BFGS-B"},
+                 {"f": "expr_only", "x0": "mapping", "data": "mapping", "method": "option"}),
 }
 _NEEDS = {"compile": "compile", "parse": "parse", "unparse": "parse"}
 _ALIASES = {"tr": "trace"}  # an alias reports under the name it is defined by

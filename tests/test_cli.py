@@ -344,7 +344,8 @@ def main_out(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
 def test_a_leading_minus_is_an_expression_not_an_option(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = main_out(capsys, "grad", "-y'*log(p)", "--wrt", "p")
     assert (status, err) == (0, "")
-    assert out.strip() == "∂f/∂p = -(p.^(-1) ⊙ y)"
+    assert out == main_out(capsys, "grad", "0 - y'*log(p)", "--wrt", "p")[1]
+    assert out.startswith("∂f/∂p = -")
     status, out, err = main_out(capsys, "verify", "norm2(X*w-y)^2", "--wrt", "w",
                                 "--claimed", "-2*X'*(y-X*w)")
     assert (status, err) == (0, ""), err
