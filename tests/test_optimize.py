@@ -123,5 +123,5 @@ def test_bad_input_is_clear() -> None:
         mc.minimize(RIDGE, {"w": np.zeros(6)}, data={"X": Xn, "y": yn})
     with pytest.raises(ValueError, match="needs a scalar objective; f is m×1"):
         mc.minimize(X @ w, {"w": np.zeros(6)}, data={"X": Xn})
-    with pytest.raises(TypeError, match="x0 must be a non-empty dict"):
+    with pytest.raises(TypeError, match="mc.minimize: argument 'x0' must be a non-empty dict"):
         mc.minimize(RIDGE, np.zeros(6))

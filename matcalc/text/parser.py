@@ -50,7 +50,6 @@ Meaning, as on MatrixCalculus.org, with NumPy broadcasting as in the Python API:
 
 from __future__ import annotations
 
-import difflib
 import keyword
 from dataclasses import dataclass
 from fractions import Fraction
@@ -59,7 +58,6 @@ from typing import Any
 import sympy
 
 from ..expr import build as mc
-from ..expr.dims import Dim, check_name, dim
 from ..expr.errors import ParseError, type_error
 from ..expr.nodes import Expr
 from .shapes import (
@@ -67,11 +65,11 @@ from .shapes import (
     MAX_CONSTANT_BITS,
     LetBuilder,
     LetTyper,
-    ShapeTerms,
     bits,
+    declared_shape,
     declared_structures,
 )
-from .syntax import Node
+from .syntax import ALIASES, RENAMED, Node, did_you_mean
 from .unparse import unparse
 
 __all__ = ["parse", "unparse", "FUNCTIONS"]
@@ -88,13 +86,6 @@ FUNCTIONS: dict[str, int] = {
 }
 # Functions that take an optional second argument, the axis (0: each column, 1: each row).
 AXIS_FUNCTIONS = ("sum", "mean", "softmax", "log_softmax", "logsumexp")
-# What people type for a function the text spells otherwise. ``norm`` is ``norm2``, as
-# ``mc.norm``: the 2-norm of a vector and the Frobenius norm of a matrix (not MATLAB's
-# spectral norm(A)).
-ALIASES: dict[str, str] = {"trace": "tr", "norm": "norm2"}
-# ``lambda`` is a Python keyword, so no symbol can carry it: the text reads it as ``lam``,
-# the name that prints as λ.
-_RENAMED = {"lambda": "lam"}
 
 # ----------------------------------------------------------------------------------------
 # 1. Tokens
@@ -341,7 +332,7 @@ class _Parser:
 
     def name(self) -> Node:
         tok = self.tok
-        name = _RENAMED.get(tok.text, tok.text)
+        name = RENAMED.get(tok.text, tok.text)
         self.i += 1
         if name in ALIASES and self.at("("):  # trace(X), norm(x): only as calls
             name = ALIASES[name]
@@ -382,9 +373,8 @@ class _Parser:
             self.expect(")", f"to close {name}(")
             return self.node("call", tuple(args), tok.pos, close.pos + 1, name)
         if self.at("("):
-            near = difflib.get_close_matches(name, [*FUNCTIONS, *ALIASES], n=3, cutoff=0.6)
-            hint = f"did you mean {' or '.join(map(repr, near))}? " if near else ""
-            raise self.error(f"unknown function {name!r}; {hint}the functions are "
+            raise self.error(f"unknown function {name!r}; {did_you_mean(name, FUNCTIONS)}"
+                             "the functions are "
                              f"{', '.join(sorted(FUNCTIONS, key=str.lower))}", tok.pos)
         return self.node("name", (), tok.pos, tok.pos + len(name), name)
 
@@ -420,30 +410,6 @@ def _bind_definitions(text: str, statements: list[Node],
 # ----------------------------------------------------------------------------------------
 # The public entry point
 # ----------------------------------------------------------------------------------------
-
-
-def _dim_term(value: Any, name: str) -> sympy.Expr:
-    if isinstance(value, Dim):
-        return value.expr
-    if isinstance(value, str):
-        return dim(value.strip()).expr
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < 1:
-            raise ValueError(f"shape of {name}: dimensions are positive, got {value}")
-        return sympy.Integer(value)
-    raise TypeError(f"shape of {name}: expected dims, ints or dim names, got {value!r}")
-
-
-def _declared_shape(name: str, value: Any) -> ShapeTerms:
-    check_name(name)
-    if isinstance(value, Expr):
-        value = value.shape
-    if isinstance(value, (Dim, int, str)) and not isinstance(value, bool):
-        value = (value,)
-    if not isinstance(value, (tuple, list)) or len(value) > 2:
-        raise TypeError(f"shape of {name}: expected (rows, cols), (n,) or (), got {value!r}")
-    terms = [_dim_term(v, name) for v in value] + [sympy.Integer(1)] * (2 - len(value))
-    return (terms[0], terms[1])
 
 
 def _names(tree: Node) -> set[str]:
@@ -501,7 +467,7 @@ def parse(text: str, /, *, symmetric: Any = (), spd: Any = (), diagonal: Any = (
         raise type_error("mc.parse", "text", text, "a str (the expression text)")
     tree = _Parser(text).parse()
     structures = declared_structures(shapes, symmetric=symmetric, spd=spd, diagonal=diagonal)
-    declared = {_RENAMED.get(name, name): _declared_shape(_RENAMED.get(name, name), value)
+    declared = {RENAMED.get(name, name): declared_shape(RENAMED.get(name, name), value)
                 for name, value in shapes.items()}
     user_dims = {str(s) for terms in declared.values() for t in terms for s in t.free_symbols}
     typer = LetTyper(text, declared, _names(tree) | user_dims)

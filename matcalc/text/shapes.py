@@ -20,7 +20,8 @@ from ..expr.errors import ParseError, ShapeError
 from ..expr.nodes import Expr, Ones, Symbol
 from .syntax import Node
 
-__all__ = ["Typer", "Builder", "ELEMENTWISE", "ShapeTerms", "MAX_CONSTANT_BITS", "bits"]
+__all__ = ["Typer", "Builder", "ELEMENTWISE", "ShapeTerms", "MAX_CONSTANT_BITS", "bits",
+           "declared_shape"]
 
 MAX_MATRIX_POWER = 64
 MAX_CONSTANT_BITS = 1000  # folded constants larger than this are refused, not computed
@@ -525,3 +526,28 @@ class LetBuilder(Builder):
         if node.value not in self.lets:
             self.lets[node.value] = mc.let(node.value, mc.as_expr(self.build(node.args[0])))
         return self.lets[node.value]
+
+
+def _dim_term(value: Any, name: str) -> sympy.Expr:
+    if isinstance(value, Dim):
+        return value.expr
+    if isinstance(value, str):
+        return dim(value.strip()).expr
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise ValueError(f"shape of {name}: dimensions are positive, got {value}")
+        return sympy.Integer(value)
+    raise TypeError(f"shape of {name}: expected dims, ints or dim names, got {value!r}")
+
+
+def declared_shape(name: str, value: Any) -> ShapeTerms:
+    """The shape terms of a ``parse(**shapes)`` entry (an Expr gives its own shape)."""
+    check_name(name)
+    if isinstance(value, Expr):
+        value = value.shape
+    if isinstance(value, (Dim, int, str)) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or len(value) > 2:
+        raise TypeError(f"shape of {name}: expected (rows, cols), (n,) or (), got {value!r}")
+    terms = [_dim_term(v, name) for v in value] + [sympy.Integer(1)] * (2 - len(value))
+    return (terms[0], terms[1])
