@@ -415,6 +415,7 @@ WRONG: dict[str, list[Any]] = {
     "seed": ["0", 1.5, None],
     "backend": [None, 3, ["numpy"]],
     "option": [None, 3, ["auto"]],
+    "axis": ["0", [0], 0.5],
     "expr_only": [None, "x", [X], object()],
     "mapping": ["w", [("w", 1)], 3],
 }
@@ -438,7 +439,7 @@ SIGNATURES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "frob": ({"a": X, "b": Z}, {"a": "expr", "b": "expr"}),
     "Diag": ({"v": w}, {"v": "expr"}),
     **{fn: ({"x": A}, {"x": "expr"}) for fn in [
-        "vec", "diag", "trace", "tr", "inv", "det", "logdet", "sum", "norm", "relu", "step",
+        "vec", "diag", "trace", "tr", "inv", "det", "logdet", "norm", "relu", "step",
         "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt", "tan",
         "arcsin", "arccos", "arctan", "sign"]},
     "grad": ({"f": _f, "x": w}, {"f": "expr", "x": "symbols"}),
@@ -462,6 +463,8 @@ SIGNATURES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "parse": ({"text": "x'*x"}, {"text": "text"}),
     "unparse": ({"e": X @ w}, {"e": "expr"}),
     "hadamard": ({"xs[0]": X, "xs[1]": Z}, {"xs[0]": "expr", "xs[1]": "expr"}),
+    **{fn: ({"x": X, "axis": None}, {"x": "expr", "axis": "axis"})
+       for fn in ["sum", "mean", "softmax", "log_softmax", "logsumexp"]},
     "sigma": ({"x": X}, {"x": "expr"}),  # a declared generic function: its call
     "minimize": ({"f": mc.sum(w * w), "x0": {"w": W3}, "data": None, "method": "L-BFGS-B"},
                  {"f": "expr_only", "x0": "mapping", "data": "mapping", "method": "option"}),
@@ -493,5 +496,9 @@ for fn, (valid, kinds) in SIGNATURES.items():
     for arg, kind in kinds.items():
         for bad in WRONG[kind]:
             call = functools.partial(_call, fn, {**valid, arg: bad})
+            if kind == "axis":  # a value outside None, 0, 1 (whatever its type): ValueError
+                add(Bad(f"signature: mc.{fn}({arg}={_label(bad)})", call, ValueError,
+                        f"{label}: the argument 'axis' must be None, 0 or 1"))
+                continue
             add(Bad(f"signature: mc.{fn}({arg}={_label(bad)})", call, TypeError,
                     f"{label}: argument {arg.split('[')[0]!r}"[:-1], needs=_NEEDS.get(fn)))
