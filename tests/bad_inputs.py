@@ -418,6 +418,8 @@ WRONG: dict[str, list[Any]] = {
     "axis": ["0", [0], 0.5],
     "expr_only": [None, "x", [X], object()],
     "mapping": ["w", [("w", 1)], 3],
+    "power": ["2", None, [2], X],
+    "structure": [3, None, [3], X],
 }
 _sigma = mc.elementwise("sigma")
 _f = mc.sum(X @ w)
@@ -432,6 +434,9 @@ SIGNATURES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "ones": ({"rows": m, "cols": n}, {"rows": "dim", "cols": "dim"}),
     "zeros": ({"rows": m, "cols": n}, {"rows": "dim", "cols": "dim"}),
     "eye": ({"n": n}, {"n": "dim"}),
+    **{fn: ({"name": "S", "n": n}, {"name": "name", "n": "dim"})
+       for fn in ["symmetric", "spd", "diagonal"]},
+    "matrix_power": ({"x": A, "k": 3}, {"x": "expr", "k": "power"}),
     "commutation": ({"m": m, "n": n}, {"m": "dim", "n": "dim"}),
     "let": ({"name": "z", "expr": X @ w}, {"name": "name", "expr": "expr"}),
     "elementwise": ({"name": "rho"}, {"name": "name"}),
@@ -442,9 +447,10 @@ SIGNATURES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         "vec", "diag", "trace", "tr", "inv", "det", "logdet", "norm", "relu", "step",
         "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt", "tan",
         "arcsin", "arccos", "arctan", "sign"]},
-    "grad": ({"f": _f, "x": w}, {"f": "expr", "x": "symbols"}),
-    "derive": ({"f": _f, "wrt": w, "names": "auto"},
-               {"f": "expr", "wrt": "symbols", "names": "option"}),
+    "grad": ({"f": _f, "x": w, "convention": "space"},
+             {"f": "expr", "x": "symbols", "convention": "option"}),
+    "derive": ({"f": _f, "wrt": w, "names": "auto", "convention": "space"},
+               {"f": "expr", "wrt": "symbols", "names": "option", "convention": "option"}),
     "jacobian": ({"F": X @ w, "x": w}, {"F": "expr", "x": "symbol"}),
     "hessian": ({"f": _f, "x": w}, {"f": "expr", "x": "symbol"}),
     "jvp": ({"F": X @ w, "x": w, "v": v}, {"F": "expr", "x": "symbol", "v": "expr"}),
@@ -460,7 +466,9 @@ SIGNATURES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
                    {"f": "expr", "x": "symbols", "dims": "dims"}),
     "verify": ({"f": _f, "x": w, "claimed": X.T @ mc.ones(m), "dims": None, "seed": 0},
                {"f": "expr", "x": "symbols", "claimed": "claim", "dims": "dims", "seed": "seed"}),
-    "parse": ({"text": "x'*x"}, {"text": "text"}),
+    "parse": ({"text": "x'*x", "symmetric": (), "spd": (), "diagonal": ()},
+              {"text": "text", "symmetric": "structure", "spd": "structure",
+               "diagonal": "structure"}),
     "unparse": ({"e": X @ w}, {"e": "expr"}),
     "hadamard": ({"xs[0]": X, "xs[1]": Z}, {"xs[0]": "expr", "xs[1]": "expr"}),
     **{fn: ({"x": X, "axis": None}, {"x": "expr", "axis": "axis"})
@@ -479,7 +487,7 @@ def _call(fn: str, kwargs: dict[str, Any]) -> Any:
     if fn == "sigma":
         return _sigma(kwargs["x"])
     if fn == "parse":
-        return _parse(kwargs["text"])
+        return _parse(kwargs.pop("text"), **kwargs)
     return getattr(mc, fn)(**kwargs)
 
 

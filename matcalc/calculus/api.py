@@ -265,7 +265,8 @@ def derive(f: Expr, wrt: Any, names: str = "auto", convention: str = "space") ->
                          f"{', '.join(map(repr, _NAMES))}")
     if names == "none":
         f = _expand_lets(f)
-    deriv = _backprop(f, xs, number(1), True, Simplifier(), check_convention(convention))
+    deriv = _backprop(f, xs, number(1), True, Simplifier(),
+                      check_convention(convention, "mc.derive"))
     deriv.names = names
     return deriv
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sympy
 
+from ..expr.errors import type_error
 from ..expr.nodes import Add, Expr, Scale, Symbol, Transpose
 from ..expr.ops import add, diag, diag_part, scale
 from ..expr.structure import is_symmetric, pushed_transpose
@@ -32,8 +33,11 @@ __all__ = ["CONVENTIONS", "check_convention", "project", "projection_rule"]
 CONVENTIONS = ("space", "entries")
 
 
-def check_convention(convention: object) -> str:
-    """``convention`` if it is one of :data:`CONVENTIONS`, else a clear ValueError."""
+def check_convention(convention: object, fn: str = "mc.grad") -> str:
+    """``convention`` if it is one of :data:`CONVENTIONS`; a TypeError naming the argument
+    for a non-str, a clear ValueError for another str."""
+    if not isinstance(convention, str):
+        raise type_error(fn, "convention", convention, "'space' or 'entries'")
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be 'space' (the gradient in the space of "
                          f"structured matrices) or 'entries' (the derivative w.r.t. the "

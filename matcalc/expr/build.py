@@ -82,17 +82,20 @@ def symmetric(name: str, n: DimLike) -> Symbol:
 
     Gradients w.r.t. it are symmetric: see :func:`matcalc.grad` for the two conventions.
     """
-    return Symbol(check_name(name), as_dim(n), as_dim(n), "symmetric")
+    n = as_dim(n, "mc.symmetric", "n")
+    return Symbol(check_name(name, fn="mc.symmetric"), n, n, "symmetric")
 
 
 def spd(name: str, n: DimLike) -> Symbol:
     """An n×n symmetric positive definite matrix symbol; ``.structure == "spd"``."""
-    return Symbol(check_name(name), as_dim(n), as_dim(n), "spd")
+    n = as_dim(n, "mc.spd", "n")
+    return Symbol(check_name(name, fn="mc.spd"), n, n, "spd")
 
 
 def diagonal(name: str, n: DimLike) -> Symbol:
     """An n×n diagonal matrix symbol; ``.structure == "diagonal"``."""
-    return Symbol(check_name(name), as_dim(n), as_dim(n), "diagonal")
+    n = as_dim(n, "mc.diagonal", "n")
+    return Symbol(check_name(name, fn="mc.diagonal"), n, n, "diagonal")
 
 
 def ones(rows: DimLike, cols: DimLike = 1) -> Ones:
@@ -336,14 +339,14 @@ def matrix_power(x: Any, k: Any) -> Expr:
     power, e.g. ``k = mc.dim("k")``; its derivatives exist in closed form under tr, det
     and logdet: d tr(Xᵏ) = k (Xᵏ⁻¹)ᵀ : dX, d det(Xᵏ) = k det(Xᵏ) X⁻ᵀ : dX).
     """
-    x = as_expr(x)
+    x = as_expr(x, "mc.matrix_power", "x")
     if x.shape[0] != x.shape[1]:
         raise ShapeError(f"matrix_power needs a square matrix: {_describe(x)}")
     if isinstance(k, bool) or not isinstance(k, (numbers.Integral, Dim, sympy.Expr)):
-        raise TypeError(f"matrix_power: the exponent must be an int or a dim, got {k!r}")
+        raise type_error("mc.matrix_power", "k", k, "an int or a dim")
     kk = k.expr if isinstance(k, Dim) else sympy.sympify(k)
     if not kk.is_integer:
-        raise TypeError(f"matrix_power: the exponent must be an integer or a dim, got {k!r}")
+        raise type_error("mc.matrix_power", "k", k, "an integer or a dim")
     if kk.is_Integer and kk < 0:
         x, kk = Inverse(x), -kk
     if kk == 0:

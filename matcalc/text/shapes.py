@@ -16,7 +16,7 @@ import sympy
 
 from ..expr import build as mc  # the public constructors, spelled as users spell them
 from ..expr.dims import Dim, check_name, dim
-from ..expr.errors import ParseError, ShapeError
+from ..expr.errors import ParseError, ShapeError, type_error
 from ..expr.nodes import Expr, Ones, Symbol
 from .syntax import Node
 
@@ -487,9 +487,10 @@ def declared_structures(shapes: dict[str, Any], **declared: Any) -> dict[str, st
     for structure, names in declared.items():
         if isinstance(names, str):
             names = [names]
+        if not isinstance(names, (list, tuple, set, frozenset)) or not all(
+                isinstance(name, str) for name in names):
+            raise type_error("mc.parse", structure, names, "a symbol name or a list of names")
         for name in names:
-            if not isinstance(name, str):
-                raise TypeError(f"{structure}= takes symbol names, got {name!r}")
             check_name(name)
             if out.setdefault(name, structure) != structure:
                 raise ValueError(f"{name} is declared both {out[name]} and {structure}")
