@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
@@ -100,10 +100,10 @@ def autograd_peer(p: Problem) -> Runner:
 OPTIONAL = {"jax": jax_peer, "torch": torch_peer, "autograd": autograd_peer}
 
 
-def available() -> dict[str, str | None]:
+def available(names: Iterable[str] = tuple(OPTIONAL)) -> dict[str, str | None]:
     """Each optional peer's import error (None when it can be used)."""
     out: dict[str, str | None] = {}
-    for name in OPTIONAL:
+    for name in names:
         try:
             __import__(name)
             out[name] = None

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 import matcalc as mc
+from bench import peers
 from bench.second_order_problems import Task, to_vec
 
 Runner = tuple[Callable[[], Any], Callable[[Any], np.ndarray]]
@@ -26,14 +27,7 @@ OPTIONAL = ("jax", "torch")
 
 def available() -> dict[str, str | None]:
     """Each optional peer's import error (None when it can be used)."""
-    out: dict[str, str | None] = {}
-    for name in OPTIONAL:
-        try:
-            __import__(name)
-            out[name] = None
-        except Exception as err:  # noqa: BLE001 - any import failure means "skip"
-            out[name] = f"{type(err).__name__}: {err}"
-    return out
+    return peers.available(OPTIONAL)
 
 
 def _converter(t: Task) -> Callable[[Any], np.ndarray]:

@@ -53,16 +53,6 @@ _ASTYPE = re.compile(r"^\.astype\(([A-Za-z_]\w*)\)$")
 _LITERAL = re.compile(r"^-?[\d.]")
 
 
-def _call(lo: Lowerer, fn: str, *args: Code | str) -> Code:
-    parts: list = [f"{fn}("]
-    for i, a in enumerate(args):
-        if i:
-            parts.append(", ")
-        parts.append(a if isinstance(a, str) else (a, 0))
-    parts.append(")")
-    return lo.em.op(POSTFIX, *parts)
-
-
 def _tuple(lo: Lowerer, dims: Sequence[Code | str]) -> Code:
     parts: list = ["("]
     for i, d in enumerate(dims):
@@ -81,31 +71,31 @@ class ArrayAPI:
     def _array(self, lo: Lowerer, x: Code | str) -> Code | str:
         """A literal (``2.0``) as a 0-d array: standard functions take arrays only."""
         if isinstance(x, Code) and x.fixed and _LITERAL.match(x.parts[0]):
-            return _call(lo, "xp.asarray", x, "dtype=" + lo.dtype().name)
+            return lo.call_text("xp.asarray", x, "dtype=" + lo.dtype().name)
         return x
 
     def call(self, lo: Lowerer, fn: str, args: Sequence[Code | str]) -> Code:
         """``fn(*args)`` as the lowering asked for it (NumPy names), in standard terms."""
         if fn == "np.vdot":
-            return _call(lo, "_vdot", "xp", *args)
+            return lo.call_text("_vdot", "xp", *args)
         if fn == "np.einsum":
             spec, *ops = args
             if spec == '"ij,ji->i"':  # diag(AB)ᵢ = Σⱼ AᵢⱼBⱼᵢ
                 prod = lo.binop("*", MUL, ops[0], lo.transpose_code(ops[1]))
-                return _call(lo, "xp.sum", prod, "axis=1")
+                return lo.call_text("xp.sum", prod, "axis=1")
             if spec == '"ij,ji->"':  # tr(AB) = Σᵢⱼ AᵢⱼBⱼᵢ
-                return _call(lo, "xp.sum", lo.binop("*", MUL, ops[0], lo.transpose_code(ops[1])))
-            return _call(lo, "_einsum", "xp", spec, *ops)
+                return lo.call_text("xp.sum", lo.binop("*", MUL, ops[0], lo.transpose_code(ops[1])))
+            return lo.call_text("_einsum", "xp", spec, *ops)
         if fn == "np.eye":
-            return _call(lo, "_eye", "xp", *args)
+            return lo.call_text("_eye", "xp", *args)
         if fn in _LINALG:
-            return _call(lo, "_linalg", "xp", f'"{_LINALG[fn]}"', *args)
+            return lo.call_text("_linalg", "xp", f'"{_LINALG[fn]}"', *args)
         if fn in _CALL_HELPERS:
-            return _call(lo, _CALL_HELPERS[fn], "xp", *args)
+            return lo.call_text(_CALL_HELPERS[fn], "xp", *args)
         if fn.startswith("np.") and fn[3:] in _ELEMENTWISE:
-            return _call(lo, "xp." + _ELEMENTWISE[fn[3:]], *[self._array(lo, a) for a in args])
+            return lo.call_text("xp." + _ELEMENTWISE[fn[3:]], *[self._array(lo, a) for a in args])
         if fn in _NAMESPACE_FREE or fn in lo.functions.values():
-            return _call(lo, fn, *args)  # a user implementation gets the namespace's arrays
+            return lo.call_text(fn, *args)  # a user implementation gets the namespace's arrays
         raise NotImplementedError(f"the array_api backend has no translation of {fn}(...)")
 
     def method(self, lo: Lowerer, x: Code, text: str) -> Code:
@@ -115,16 +105,16 @@ class ArrayAPI:
         m = _SUM.match(text)
         if m:
             axis = () if m.group(1) is None else (f"axis={m.group(1)}", "keepdims=True")
-            return _call(lo, "xp.sum", x, *axis)
+            return lo.call_text("xp.sum", x, *axis)
         m = _ASTYPE.match(text)
         if m:
-            return _call(lo, "xp.astype", x, m.group(1))
+            return lo.call_text("xp.astype", x, m.group(1))
         if text == ".copy()":
-            return _call(lo, "xp.asarray", x, "copy=True")
+            return lo.call_text("xp.asarray", x, "copy=True")
         if text == ".reshape(-1)":
-            return _call(lo, "xp.reshape", x, "(-1,)")
+            return lo.call_text("xp.reshape", x, "(-1,)")
         if text == ".transpose(1, 0, 2)":
-            return _call(lo, "xp.permute_dims", x, "(1, 0, 2)")
+            return lo.call_text("xp.permute_dims", x, "(1, 0, 2)")
         raise NotImplementedError(f"the array_api backend has no translation of x{text}")
 
     def reshape(self, lo: Lowerer, x: Code, dims: list[Code | str], order: str) -> Code:
@@ -132,19 +122,19 @@ class ArrayAPI:
         row-major layout of xᵀ, so reshape(x, (r, c), F) = reshape(xᵀ, (c, r))ᵀ."""
         if order == "F":
             assert len(dims) == 2, dims
-            t = _call(lo, "xp.reshape", lo.transpose_code(x), _tuple(lo, dims[::-1]))
+            t = lo.call_text("xp.reshape", lo.transpose_code(x), _tuple(lo, dims[::-1]))
             return lo.transpose_code(t)
-        return _call(lo, "xp.reshape", x, _tuple(lo, dims))
+        return lo.call_text("xp.reshape", x, _tuple(lo, dims))
 
     def astype(self, lo: Lowerer, x: Code, dtype: Code) -> Code:
-        return _call(lo, "xp.astype", x, dtype)
+        return lo.call_text("xp.astype", x, dtype)
 
     def apply(self, lo: Lowerer, spec: FunctionSpec, x: Code) -> Code:
         """A built-in elementwise function."""
         x = self._array(lo, x)
         if spec.name in _FUNCTION_HELPERS:
-            return _call(lo, _FUNCTION_HELPERS[spec.name], "xp", x)
-        return _call(lo, "xp." + _ELEMENTWISE[spec.name], x)
+            return lo.call_text(_FUNCTION_HELPERS[spec.name], "xp", x)
+        return lo.call_text("xp." + _ELEMENTWISE[spec.name], x)
 
     def constant(self, text: str) -> str:
         """Dim arithmetic is on Python ints: ``math.sqrt``, not a namespace function."""
@@ -152,7 +142,7 @@ class ArrayAPI:
 
     def scalar_output(self, lo: Lowerer, code: Code) -> Code:
         """A 1×1 result as a 0-d array of the namespace (a lazy one on Dask)."""
-        return _call(lo, "_xout", "xp", code, lo.dtype())
+        return lo.call_text("_xout", "xp", code, lo.dtype())
 
     # --- the prologue: namespace, argument coercion, dtype ----------------------------
     def prologue(self, lo: Lowerer, params: list[Symbol], kinds: dict[Symbol, str],

@@ -124,6 +124,11 @@ class Lowerer:
     def call(self, fn: str, *args: Code | str, prec: int = POSTFIX) -> Code:
         if self.backend is not None:
             return self.backend.call(self, fn, args)
+        return self.call_text(fn, *args, prec=prec)
+
+    def call_text(self, fn: str, *args: Code | str, prec: int = POSTFIX) -> Code:
+        """``fn(args...)`` written as it stands, whatever the backend (backends use it to
+        write the calls they translate to)."""
         parts: list = [f"{fn}("]
         for i, a in enumerate(args):
             if i:
