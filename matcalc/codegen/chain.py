@@ -174,6 +174,8 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
         if new is not None:
             atoms[i:i + 2] = new
             return True
+    if lo.backend is None and _gram(lo, atoms, scalars):
+        return True
     # no pair rule left: Diag absorbs into a dense neighbour, preferring a vector
     for i, a in enumerate(atoms):
         if a.kind != "diag":
@@ -197,6 +199,41 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
             v = densify(lo, a.val if a.val is not None else Val("diag", a.rows, a.cols, a.code))
             atoms[i:i + 1] = _atoms(v, scalars) or []
             return True
+    return False
+
+
+def _gram(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
+    """Aᵀ Diag(d) A = (√d ⊙ A)ᵀ(√d ⊙ A) and A Diag(d) Aᵀ = (A √dᵀ)(A √dᵀ)ᵀ for d ≥ 0
+    (known from its expression, :mod:`matcalc.codegen.sign`): NumPy multiplies an array by
+    its own transpose with SYRK, half the flops of the general matmul ``Aᵀ (d ⊙ A)``. The
+    chain's positive constants go under the square root (one pass over d, not over the
+    result); the sign and scalar codes stay outside."""
+    for i in range(1, len(atoms) - 1):
+        a, d, c = atoms[i - 1:i + 2]
+        if (d.kind != "diag" or not d.code.nonneg or a.kind != "dense" or c.kind != "dense"
+                or (a.rows == 1 and c.cols == 1)):
+            continue
+        left = a.code.transpose_of is c.code  # Aᵀ D A, A = c
+        if not left and c.code.transpose_of is not a.code:  # A D Aᵀ, A = a
+            continue
+        coef, rest = sympy.Integer(1), []
+        for s in scalars:
+            if isinstance(s, Code) or not sympy.sympify(s).is_nonzero:
+                rest.append(s)
+            elif sympy.sympify(s).is_negative:
+                coef, rest = -coef * s, rest + [-1]
+            else:
+                coef *= s
+        scalars[:] = rest
+        root = lo.call("np.sqrt", lo.scale([coef], Val("dense", d.rows, ONE, d.code)).code)
+        if left:
+            half = lo.binop("*", MUL, root, c.code)
+            code = lo.binop("@", MUL, lo.transpose_code(half), half)
+        else:
+            half = lo.binop("*", MUL, a.code, lo.transpose_code(root))
+            code = lo.binop("@", MUL, half, lo.transpose_code(half))
+        atoms[i - 1:i + 2] = [_dense(code, a.rows, c.cols)]
+        return True
     return False
 
 
@@ -467,7 +504,7 @@ def _matmul(e: MatMul, lo: Lowerer) -> Val:
     X⁻¹B is solved (np.linalg.solve: fewer flops, more accurate) unless X⁻¹ is needed anyway."""
     fs = e.factors
     for i, f in enumerate(fs):
-        if (isinstance(f, Inverse) and not lo.reuse(f) and f.shape[0] != 1
+        if (isinstance(f, Inverse) and not lo.inverted_anyway(f) and f.shape[0] != 1
                 and lower(f.x, lo).kind == "dense"):
             x = full(lo, lower(f.x, lo))
             if i + 1 < len(fs):  # X⁻¹ B = solve(X, B)

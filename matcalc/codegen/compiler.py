@@ -26,7 +26,19 @@ from ..expr.deep import deep
 from ..expr.dims import Dim, check_name, fmt_shape
 from ..expr.errors import type_error
 from ..expr.functions import FUNCTIONS
-from ..expr.nodes import Apply, Delta, Expr, Number, Power, Scale, Symbol, children, walk
+from ..expr.nodes import (
+    Apply,
+    Delta,
+    Expr,
+    Inverse,
+    Number,
+    Power,
+    Scale,
+    Symbol,
+    Transpose,
+    children,
+    walk,
+)
 from . import array_runtime, chain, reduce, runtime, stable  # noqa: F401  (they register)
 from .array_api import ArrayAPI
 from .emit import POSTFIX, Code, Emitter
@@ -37,7 +49,7 @@ __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 # Names the generated module defines; a symbol with one of these names would shadow them.
 _HELPERS = ("_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
             "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-            "_kron_eye")
+            "_kron_eye", "_add_diag")
 _RESERVED = {"np", *_HELPERS}
 
 BACKENDS = ("numpy", "array_api")
@@ -250,6 +262,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
 
     lo = Lowerer(em, dim_names, impls, {s: s.name for s in params}, backend)
     lo.shared = _shared(outs)
+    lo.inverses = _inverse_uses(outs)
     out_codes = [_output(lo, lower(e, lo)) for e in outs]
     for c in out_codes:
         if not c.fixed and c.hint is None:
@@ -312,6 +325,28 @@ def _shared(outs: list[Expr]) -> set[Expr]:
             for c in children(node):
                 parents[c] = parents.get(c, 0) + 1
     return {e for e, k in parents.items() if k > 1}
+
+
+def _inverse_uses(outs: list[Expr]) -> dict[Expr, int]:
+    """For each matrix X that is inverted somewhere (as X⁻¹ or (Xᵀ)⁻¹), how many places use
+    one of its inverses: with two or more, one np.linalg.inv serves them all, where a solve
+    per use would factorize X again for each (see chain._matmul)."""
+    uses: dict[Expr, int] = {}
+    seen: set[Expr] = set()
+
+    def count(node: Expr) -> None:
+        if isinstance(node, Inverse):
+            x = node.x.x if isinstance(node.x, Transpose) else node.x
+            uses[x] = uses.get(x, 0) + 1
+
+    for e in outs:
+        count(e)
+        for node in walk(e):
+            if node not in seen:
+                seen.add(node)
+                for c in children(node):
+                    count(c)
+    return uses
 
 
 def _one_line(text: str) -> str:

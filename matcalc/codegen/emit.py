@@ -31,7 +31,7 @@ class Code:
     """One NumPy-level value: an argument/literal (``fixed``) or a computation of parts."""
 
     __slots__ = ("parts", "prec", "fixed", "hint", "name", "transpose_of", "neg_of", "scale_of",
-                 "vec_of", "uses")
+                 "vec_of", "nonneg", "inplace", "uses")
 
     def __init__(self, parts: tuple[Part, ...], prec: int, fixed: bool = False) -> None:
         self.parts = parts
@@ -45,6 +45,10 @@ class Code:
         self.scale_of: tuple[list, Code] | None = None
         # (X, rows, cols) for vec(X), so (A ⊗ B) vec(X) and K vec(X) can use X itself
         self.vec_of: tuple | None = None
+        self.nonneg = False  # every entry known ≥ 0 (a Diag's v; see matcalc.codegen.sign)
+        # writes into its first operand (``_add_diag(x, d)``): render copies that operand
+        # first when anything else reads it too
+        self.inplace = False
         self.uses = 0
 
     def deps(self) -> list[Code]:
@@ -120,6 +124,7 @@ class Emitter:
                 d.uses += 1
         for c in outputs:
             c.uses += 2  # an output is always a named variable
+        order = self._copy_shared_inplace(order)
         lines: list[str] = []
 
         def name(c: Code) -> None:
@@ -137,6 +142,20 @@ class Emitter:
             if c.uses > 1 or c.hint:
                 name(c)
         return lines, [self.ref(c, 0) for c in outputs]
+
+    def _copy_shared_inplace(self, order: list[Code]) -> list[Code]:
+        """An in-place operation on a value something else reads gets its own copy."""
+        out: list[Code] = []
+        for c in order:
+            if c.inplace:
+                i, dep = next((i, p[0]) for i, p in enumerate(c.parts) if isinstance(p, tuple))
+                if dep.uses > 1:
+                    copy = Code(((dep, POSTFIX), ".copy()"), POSTFIX)
+                    copy.uses = 1  # it takes over c's read of dep
+                    c.parts = c.parts[:i] + ((copy, c.parts[i][1]),) + c.parts[i + 1:]
+                    out.append(copy)
+            out.append(c)
+        return out
 
     def ref(self, c: Code, slot: int) -> str:
         """How ``c`` appears in a slot that needs precedence at least ``slot``."""

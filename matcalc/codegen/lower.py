@@ -43,7 +43,8 @@ from ..expr.nodes import (
     Vec,
     Zero,
 )
-from .emit import ADD, ATOM, MUL, POSTFIX, SUM_TERM, UNARY, Code, Emitter, constant_source
+from .emit import ADD, ATOM, MUL, POSTFIX, POW, SUM_TERM, UNARY, Code, Emitter, constant_source
+from .sign import nonnegative
 
 __all__ = ["Val", "Lowerer", "lower", "densify", "LOWERINGS"]
 
@@ -93,6 +94,8 @@ class Lowerer:
         self.arg_names = arg_names
         self.memo: dict[Expr, Val] = {}
         self.shared: set[Expr] = set()  # subexpressions with several parents (see reuse)
+        # matrix → how many places use an inverse of it (X⁻¹, (Xᵀ)⁻¹), see inverted_anyway
+        self.inverses: dict[Expr, int] = {}
         self.needs_dtype = False
         self.dtype_name = em.fresh("dtype")
         self.helpers: set[str] = set()
@@ -109,6 +112,13 @@ class Lowerer:
         """Whether ``e`` is (or will be) computed anyway, so rules should use its value
         rather than a cheaper form that would compute it a second way (CSE first)."""
         return e in self.memo or e in self.shared
+
+    def inverted_anyway(self, inv: Expr) -> bool:
+        """Whether the matrix that the Inverse node ``inv`` inverts has its inverse used in
+        more than this one place, so one ``np.linalg.inv`` should serve every use (X⁻ᵀ is
+        the transpose of the one X⁻¹) rather than a solve each."""
+        x = inv.x.x if isinstance(inv.x, Transpose) else inv.x
+        return self.reuse(inv) or self.inverses.get(x, 0) > 1
 
     def dim(self, d: Dim) -> Code:
         return self.num(d.expr)
@@ -367,6 +377,19 @@ def _add(e: Add, lo: Lowerer) -> Val:
     if all(t.kind in ("eye", "diag") for t in terms):  # Diag(u) + Diag(v) = Diag(u + v)
         vs = [t.code if t.kind == "diag" else (t.code or lo.num(1)) for t in terms]
         return Val("diag", *e.shape, code=lo.binop("+", ADD, *vs))
+    on_diag = [t for t in terms if t.kind in ("eye", "diag")]
+    if on_diag and lo.backend is None:
+        dense = add_vals(lo, [t for t in terms if t.kind not in ("eye", "diag")], e.shape)
+        if dense.kind == "dense" and not (dense.br or dense.bc):
+            return add_to_diagonal(lo, dense, on_diag)
+        terms = [dense, *on_diag]
+    return add_vals(lo, terms, e.shape)
+
+
+def add_vals(lo: Lowerer, terms: list[Val], shape: tuple) -> Val:
+    """``t₁ + t₂ + ⋯`` of lowered values as one dense value (constants folded)."""
+    if len(terms) == 1:
+        return terms[0]
     terms = [densify(lo, t) for t in terms]
     consts = [t.const for t in terms if t.const is not None]
     rest = [t for t in terms if t.const is None]
@@ -374,10 +397,34 @@ def _add(e: Add, lo: Lowerer) -> Val:
         total = sympy.Add(*consts)
         if total != 0 or not rest:
             first = next(i for i, t in enumerate(terms) if t.const is not None)
-            rest.insert(first, lo.const(total, *e.shape))
+            rest.insert(first, lo.const(total, *shape))
     if len(rest) == 1:
-        return replace(rest[0], rows=e.shape[0], cols=e.shape[1])
-    return _sum_terms(lo, rest, e.shape)
+        return replace(rest[0], rows=shape[0], cols=shape[1])
+    return _sum_terms(lo, rest, shape)
+
+
+def add_to_diagonal(lo: Lowerer, dense: Val, on_diag: list[Val]) -> Val:
+    """``S + s I + Diag(v) + ⋯``: the identities and diagonals go onto S's diagonal in place
+    (``_add_diag``), never through an ``np.eye`` or ``np.diagflat`` array. S is written
+    only when it is a fresh array this code made (the result of an operator, not an
+    argument or a view of one); otherwise a copy is, and the emitter copies it again if
+    anything else reads it (:attr:`Code.inplace`)."""
+    eyes = [t.code or lo.num(1) for t in on_diag if t.kind == "eye"]
+    diags = [t.code for t in on_diag if t.kind == "diag"]
+    parts = diags + ([lo.binop("+", ADD, *eyes) if len(eyes) > 1 else eyes[0]] if eyes else [])
+    d = lo.binop("+", ADD, *parts) if len(parts) > 1 else parts[0]
+    x = dense.code
+    if not owned(x):
+        x = lo.method(x, ".copy()")
+    code = lo.call(lo.helper("_add_diag"), x, d)
+    code.inplace = True
+    return Val("dense", dense.rows, dense.cols, code)
+
+
+def owned(c: Code) -> bool:
+    """Whether ``c`` is a fresh array made by an operator of the generated code (``a @ b``,
+    ``a + b``, ``c * a``, ``-a``, ``a ** k``): never an argument, a view or a constant."""
+    return not c.fixed and c.prec in (ADD, MUL, UNARY, POW) and c.transpose_of is None
 
 
 def _split_scale(c: Code) -> tuple[Any, tuple[Code, ...], Code]:
@@ -503,6 +550,8 @@ def _diag(e: Diag, lo: Lowerer) -> Val:
     v = densify(lo, lower(e.v, lo))
     if v.br:
         return Val("eye", *e.shape, code=None if v.const == 1 else v.code)
+    if nonnegative(e.v):  # Aᵀ Diag(v) A is then a Gram matrix (chain: SYRK)
+        v.code.nonneg = True
     return Val("diag", *e.shape, code=v.code)
 
 

@@ -15,7 +15,7 @@ from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-           "_kron_eye"]
+           "_kron_eye", "_add_diag"]
 
 
 def _array(x: Any, name: str) -> np.ndarray:
@@ -193,6 +193,13 @@ def _kron_eye(a: np.ndarray, q: int) -> np.ndarray:
     i = np.arange(q)
     out[:, i, :, i] = a  # out[:, i, :, i] is q×r×c
     return out.reshape(r * q, c * q)
+
+
+def _add_diag(x: np.ndarray, d: Any) -> np.ndarray:
+    """``x + Diag(d)`` (d a scalar or an n×1 column) added onto x's diagonal in place, and x
+    returned: the generated code passes only a fresh array of its own (no ``np.eye``)."""
+    x.flat[:: x.shape[1] + 1] += np.ravel(d) if np.ndim(d) else d
+    return x
 
 
 def standalone_source(source: str) -> str:
