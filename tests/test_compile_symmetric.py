@@ -110,3 +110,22 @@ def test_nonnegative() -> None:
         assert nonnegative(e), e
     for e in (x, t, 1 - x, -mc.exp(x), 1 - 2 * s, mc.log(s)):
         assert not nonnegative(e), e
+
+
+@pytest.mark.parametrize("wide", [1, 2, 12])
+def test_sum_applied_to_a_vector_is_distributed(wide: int) -> None:
+    """(Aᵀ + A) v = Aᵀv + Av with no n×n sum; uᵀ(A − B), B(A + Aᵀ)v likewise; applied to a
+    matrix of dim width, _apply_sum decides per call (both of its branches checked)."""
+    n, p = mc.dims("n p")
+    A, B = mc.matrix("A", n, n), mc.matrix("B", n, n)
+    v, u, V = mc.vector("v", n), mc.vector("u", n), mc.matrix("V", n, p)
+    rng = np.random.default_rng(wide)
+    vals = {"A": rng.standard_normal((8, 8)), "B": rng.standard_normal((8, 8)),
+            "v": rng.standard_normal((8, 1)), "u": rng.standard_normal((8, 1)),
+            "V": rng.standard_normal((8, wide))}
+    for e in ((A.T + A) @ v, u.T @ (A - B), B @ (A + A.T) @ v, (A.T - 2 * B) @ v):
+        code = [ln for ln in _check(e, [A, B, v, u, V], vals).splitlines() if "#" not in ln]
+        sums = [ln for ln in code if re.search(r"\b(A|A\.T|B) [+-] (\d \* )?(A|A\.T|B)\b", ln)]
+        assert not sums, code
+    src = _check(mc.hvp(mc.trace(V.T @ A @ V), V, V), [A, B, v, u, V], vals)
+    assert "_apply_sum(" in src

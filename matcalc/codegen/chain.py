@@ -24,7 +24,7 @@ from typing import Any
 import sympy
 
 from ..expr.dims import ONE, Dim
-from ..expr.nodes import Expr, Hadamard, Inverse, MatMul, ScalarMul, Scale
+from ..expr.nodes import Add, Expr, Hadamard, Inverse, MatMul, ScalarMul, Scale
 from .emit import MUL, POSTFIX, Code
 from .lower import Lowerer, Val, densify, full, hadamard_vals, lower, lower_node, transpose
 
@@ -503,6 +503,9 @@ def _matmul(e: MatMul, lo: Lowerer) -> Val:
     """A chain: ones become sums, Diag scales rows/columns, the rest is ordered by cost.
     X⁻¹B is solved (np.linalg.solve: fewer flops, more accurate) unless X⁻¹ is needed anyway."""
     fs = e.factors
+    spread = _distribute(lo, fs)
+    if spread is not None:
+        return spread
     for i, f in enumerate(fs):
         if (isinstance(f, Inverse) and not lo.inverted_anyway(f) and f.shape[0] != 1
                 and lower(f.x, lo).kind == "dense"):
@@ -516,3 +519,34 @@ def _matmul(e: MatMul, lo: Lowerer) -> Val:
                 s = lo.call("np.linalg.solve", lo.transpose_code(x), lo.transpose_code(a))
                 return lo.dense(lo.transpose_code(s), *e.shape)
     return chain(lo, [lower(f, lo) for f in fs])
+
+
+def _distribute(lo: Lowerer, fs: tuple[Expr, ...]) -> Val | None:
+    """A sum of matrices applied to a vector is applied term by term:
+    (A₁ + ⋯ + Aₖ) R v = A₁(Rv) + ⋯ + Aₖ(Rv), and uᵀ L (A₁ + ⋯) likewise, so the
+    n×n sum is never formed (k passes over the terms instead of k + 1, and no n×n
+    temporary). Applied to a matrix V whose width is a dim, the choice is made per call by
+    ``_apply_sum`` (term by term while V is thin, else the sum first: fewer flops). None
+    when no factor is a sum computed only for this product."""
+    for i, f in enumerate(fs):
+        if not isinstance(f, Add) or lo.reuse(f) or 1 in f.shape:
+            continue
+        left, right = fs[:i], fs[i + 1:]
+        if right:
+            r = right[0] if len(right) == 1 else MatMul(right)
+            if r.shape[1] == 1:
+                spread: Expr = Add(tuple(MatMul((t, r)) for t in f.terms))
+                return lower(MatMul((*left, spread)) if left else spread, lo)
+        if left:
+            lv = left[0] if len(left) == 1 else MatMul(left)
+            if lv.shape[0] == 1:
+                spread = Add(tuple(MatMul((lv, t)) for t in f.terms))
+                return lower(MatMul((spread, *right)) if right else spread, lo)
+        if right and lo.backend is None:
+            terms = [lower(t, lo) for t in f.terms]
+            if all(t.kind == "dense" and not (t.br or t.bc) for t in terms):
+                rv = full(lo, chain(lo, [lower(g, lo) for g in right]))
+                code = lo.call(lo.helper("_apply_sum"), rv, *[t.code for t in terms])
+                applied = Val("dense", f.shape[0], fs[-1].shape[1], code)
+                return chain(lo, [lower(g, lo) for g in left] + [applied])
+    return None

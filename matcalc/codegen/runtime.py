@@ -15,7 +15,7 @@ from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-           "_kron_eye", "_add_diag"]
+           "_kron_eye", "_add_diag", "_apply_sum"]
 
 
 def _array(x: Any, name: str) -> np.ndarray:
@@ -200,6 +200,21 @@ def _add_diag(x: np.ndarray, d: Any) -> np.ndarray:
     returned: the generated code passes only a fresh array of its own (no ``np.eye``)."""
     x.flat[:: x.shape[1] + 1] += np.ravel(d) if np.ndim(d) else d
     return x
+
+
+def _apply_sum(x: np.ndarray, *terms: np.ndarray) -> np.ndarray:
+    """``(T₁ + ⋯ + Tₖ) X``, decided from the sizes of this call: term by term while X is
+    thin (no n×n temporary; a transposed term's sum would be a strided pass, slower than
+    the products for X up to about n/4 columns wide), else the sum first (fewer flops)."""
+    if 4 * x.shape[1] <= terms[0].shape[1]:
+        out = terms[0] @ x
+        for t in terms[1:]:
+            out = out + t @ x  # not +=: the dtype promotes as the sum's would
+        return out
+    total = terms[0] + terms[1]
+    for t in terms[2:]:
+        total = total + t
+    return total @ x
 
 
 def standalone_source(source: str) -> str:
