@@ -18,6 +18,8 @@ n = mc.dim("n")
 x = mc.vector("x", n)
 W = mc.matrix("W", n, n)
 h0 = mc.vector("h", n)
+n_x = 3  # the text tests' x is numeric: x_t
+x_t = mc.vector("x", 3)
 
 
 def chain(levels: int, v: mc.Expr = x) -> mc.Expr:
@@ -154,6 +156,79 @@ def test_long_sum_prints_and_differentiates(long_sum) -> None:
     # a0 appears at i = 0, 100, 200, ...: coefficients (i % 7 + 1) summed
     want = sum(i % 7 + 1 for i in range(0, 100_000, 100))
     assert mc.grad(s, xs[0]) == mc.simplify(mc.parse(str(want)))
+
+
+def _text_sum(n: int) -> tuple[str, list[tuple[int, int, int]]]:
+    """``x + 1*a0 - 2*a1 + 3*a2 ...``: a vector and n - 1 scalar terms (broadcast), as text
+    and as (sign, coefficient, symbol index) triples."""
+    parts, terms = ["x"], []
+    for i in range(1, n):
+        sign, c, k = (-1 if i % 3 == 0 else 1), i % 7 + 1, i % 100
+        parts.append(f" {'-' if sign < 0 else '+'} {c}*a{k}")
+        terms.append((sign, c, k))
+    return "".join(parts), terms
+
+
+@pytest.mark.parametrize("n", [99, 101, 10_000])
+def test_text_sums_of_any_length_parse(n: int) -> None:
+    from matcalc.check.numeric import evaluate
+    text, terms = _text_sum(n)
+    e = mc.parse(text, x=n_x)
+    assert isinstance(e, mc.Expr) and len(e.terms) == n  # one flat Add, built once
+    a = [mc.scalar(f"a{k}") for k in range(100)]
+    if n < 1000:  # the Python loop of + is quadratic: compared structurally when short
+        python = x_t
+        for sign, c, k in terms:
+            python = python + c * a[k] if sign > 0 else python - c * a[k]
+        assert e == python
+    rng = np.random.default_rng(n)
+    vals = {f"a{k}": rng.standard_normal() for k in range(100)} | {"x": rng.standard_normal(3)}
+    want = vals["x"] + sum(sign * c * vals[f"a{k}"] for sign, c, k in terms)
+    assert np.allclose(evaluate(e, vals).ravel(), want)
+
+
+def test_add_terms_is_the_left_fold_of_plus_and_minus() -> None:
+    from matcalc.expr.build import add_terms
+    a, b, X = mc.scalar("a"), mc.scalar("b"), mc.matrix("X", n, 3)
+    v, r = mc.vector("v", n), mc.matrix("r", 1, 3)
+    for terms, negate in [((a, b, x), ()), ((x, a, b), (False, True, False)),
+                          ((a, v, r, X, 2), (False, False, True, True, False)),
+                          ((X + X, X, a - b), (False, True, True))]:
+        want = terms[0]
+        for k, t in enumerate(terms[1:], 1):
+            want = want - t if k < len(negate) and negate[k] else want + t
+        assert add_terms(terms, negate) == want
+    with pytest.raises(mc.ShapeError, match="cannot subtract"):
+        add_terms([x, a, mc.matrix("Y", 2, 2)], [False, False, True])
+
+
+@pytest.mark.parametrize("opening, closing", [("(", ")"), ("exp(", ")"), ("-", ""),
+                                              ("a^", ""), ("a + b*(", ")"),
+                                              ("kron(A, ", ")"), ("sum(", ", 0)")])
+def test_text_nested_to_the_limit_parses_and_past_it_is_a_parse_error(
+        opening: str, closing: str) -> None:
+    from matcalc.text.parser import MAX_DEPTH
+    core = "a" if opening in ("a^", "a + b*(") else "A"
+    e = mc.parse(opening * MAX_DEPTH + core + closing * MAX_DEPTH)
+    assert isinstance(e, mc.Expr)
+    text = opening * (MAX_DEPTH + 1) + core + closing * (MAX_DEPTH + 1)
+    with pytest.raises(mc.ParseError, match="nested too deeply") as info:
+        mc.parse(text)
+    # the token that opens level 101 is marked: its "(", sign or "^"
+    opener = next((opening.index(c) for c in "(^" if c in opening), 0)
+    assert info.value.position == len(opening) * MAX_DEPTH + opener
+    assert f"column {info.value.position + 1}" in str(info.value)
+
+
+def test_parse_with_little_stack_left_is_a_parse_error_not_recursion_error() -> None:
+    import traceback
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(traceback.extract_stack()) + 150)
+    try:
+        with pytest.raises(mc.ParseError, match="nested too deeply"):
+            mc.parse("exp(" * 90 + "x" + ")" * 90)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 # ----------------------------------------------------------------------------------------

@@ -241,9 +241,12 @@ PARSE_ERRORS = [
     ("1" * 5000, 0, "out of range"),
     ("x + 0." + "1" * 500, 4, "out of range"),
     ("_x + 1", 0, "cannot tell whether '_x' is a scalar, vector or matrix"),
-    ("(" * 60 + "x" + ")" * 60, 50, "nested too deeply"),
-    ("-" * 80 + "x", 50, "nested too deeply"),
-    ("+".join(["x"] * 120), 199, "nested too deeply"),
+    # more than 100 levels of nesting: the token that opens level 101 is marked
+    ("(" * 101 + "x" + ")" * 101, 100, "nested too deeply"),
+    ("-" * 101 + "x", 100, "nested too deeply"),
+    ("exp(" * 101 + "x" + ")" * 101, 403, "nested too deeply"),
+    ("x^" * 101 + "x", 201, "nested too deeply"),
+    ("a*(" * 101 + "a" + ")" * 101, 302, "nested too deeply"),
 ]
 
 

@@ -8,7 +8,7 @@ Broadcasting is recorded explicitly with ones vectors (``b 1ᵀ``).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -50,7 +50,8 @@ from .nodes import (
 
 __all__ = [
     "matrix", "vector", "scalar", "symmetric", "spd", "diagonal", "ones", "eye", "zeros",
-    "let", "as_expr", "hadamard", "kron", "matrix_power", "vec", "Diag", "diag", "trace", "tr",
+    "let", "as_expr", "add_terms", "hadamard", "kron", "matrix_power", "vec", "Diag", "diag",
+    "trace", "tr",
     "frob", "inv", "det", "logdet", "sum", "mean", "norm", "softmax", "log_softmax", "logsumexp",
     "relu", "step", "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt",
     "tan", "arcsin", "arccos", "arctan", "sign", "constant", "elementwise", "ElementwiseFunction",
@@ -210,6 +211,46 @@ def _add(a: Any, b: Any) -> Expr:
     a, b = _broadcast(a, b, "+", "add")
     terms = (a.terms if isinstance(a, Add) else (a,)) + (b.terms if isinstance(b, Add) else (b,))
     return Add(terms)
+
+
+def add_terms(terms: Sequence[Any], negate: Sequence[bool] = ()) -> Expr:
+    """``t₀ ± t₁ ± … ± tₙ`` exactly as ``+`` and ``-`` from the left build it, in linear time.
+
+    Parameters
+    ----------
+    terms : sequence of Expr or numbers
+        The terms, at least one; they broadcast as ``+`` does.
+    negate : sequence of bool, optional
+        ``negate[k]`` subtracts term ``k`` (k ≥ 1) instead of adding it.
+
+    Returns
+    -------
+    Expr
+        The same expression as ``t0 + t1 - t2 ...``. Each ``+`` copies the sum built so far
+        (an Add holds all its terms), so a loop of n additions costs O(n²); this builds
+        the final Add once. ``sum(terms)`` is such a loop: for long sums use this (the
+        text parser does).
+    """
+    if len(terms) == 0:
+        raise ValueError("add_terms needs at least one term")
+    first = as_expr(terms[0])
+    acc: list[Expr] = list(first.terms) if isinstance(first, Add) else [first]
+    shape = first.shape
+    for k in range(1, len(terms)):
+        b = as_expr(terms[k])
+        minus = k < len(negate) and bool(negate[k])
+        if b.shape != shape:
+            (ra, ca), (rb, cb) = shape, b.shape
+            if rb in (1, ra) and cb in (1, ca):
+                b = _stretch(b, ra, ca)  # the sum so far keeps its shape: only b stretches
+            else:
+                op, verb = ("-", "subtract") if minus else ("+", "add")
+                a, b = _broadcast(acc[0] if len(acc) == 1 else Add(tuple(acc)), b, op, verb)
+                acc, shape = (list(a.terms) if isinstance(a, Add) else [a]), a.shape
+        if minus:
+            b = _neg(b)
+        acc.extend(b.terms if isinstance(b, Add) else (b,))
+    return acc[0] if len(acc) == 1 else Add(tuple(acc))
 
 
 def _neg(a: Expr) -> Expr:

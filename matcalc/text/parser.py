@@ -4,8 +4,13 @@ Text goes through three stages, each in one place below:
 
 1. ``_tokens`` splits the text (numbers, names, operators); nothing is ever evaluated.
 2. ``_Parser`` reads the tokens by recursive descent into a small syntax tree (``Node``).
-3. :mod:`matcalc.parse_shapes` infers every shape by unifying unknown dims, then builds the
-   expression with the public constructors of :mod:`matcalc.build`.
+   Sums and products of any length are loops (``a + b + ... `` grows the tree leftwards,
+   never the parser's stack); only real nesting (parentheses, function arguments, signs,
+   exponents) recurses, and more than :data:`MAX_DEPTH` levels of it are refused with a
+   ParseError at the token that passed the limit.
+3. :mod:`matcalc.text.shapes` infers every shape by unifying unknown dims, then builds the
+   expression with the public constructors of :mod:`matcalc.expr.build`; both passes are
+   loops over the tree, so a 100,000-term sum is no deeper for them than a short one.
 
 Shapes are inferred before anything is built because the constructors need concrete dims,
 while the text only fixes them by use (in ``x'*A*x``, ``A`` must be square).
@@ -51,6 +56,7 @@ Meaning, as on MatrixCalculus.org, with NumPy broadcasting as in the Python API:
 from __future__ import annotations
 
 import keyword
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -63,8 +69,8 @@ from ..expr.nodes import Expr
 from .shapes import (
     ELEMENTWISE,
     MAX_CONSTANT_BITS,
-    LetBuilder,
-    LetTyper,
+    Builder,
+    Typer,
     bits,
     declared_shape,
     declared_structures,
@@ -74,8 +80,10 @@ from .unparse import unparse
 
 __all__ = ["parse", "unparse", "FUNCTIONS"]
 
-# Nesting deeper than this is refused with a ParseError: recursion must never reach
-# Python's own limit (a RecursionError is not an answer a user can act on).
+# Levels of nesting (parentheses, function arguments, signs, exponents) past this are
+# refused with a ParseError: the parser recurses about six frames a level, so 100 levels
+# stay well inside Python's default limit of 1000 frames (a RecursionError is not an
+# answer a user can act on). Terms of a sum or factors of a product are not nesting.
 MAX_DEPTH = 100
 # Every function the text knows, with its number of arguments.
 FUNCTIONS: dict[str, int] = {
@@ -200,12 +208,19 @@ class _Parser:
         return tok
 
     def node(self, op: str, args: tuple[Node, ...], start: int, end: int,
-             value: Any = None, at: int | None = None) -> Node:
-        depth = 1 + max((a.depth for a in args), default=0)
-        if depth > MAX_DEPTH:
-            raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels)",
-                             start if at is None else at)
-        return Node(op, args, start, end, value, depth)
+             value: Any = None) -> Node:
+        return Node(op, args, start, end, value)
+
+    def nested(self, opener: Token, parse: Callable[[], Node]) -> Node:
+        """``parse()`` one level of nesting deeper; ``opener`` is the token that opens it."""
+        if self.depth >= MAX_DEPTH:
+            raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels of "
+                             "parentheses, function calls, signs or powers)", opener.pos)
+        self.depth += 1
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     # --- grammar -----------------------------------------------------------------------
     def parse(self) -> Node:
@@ -264,52 +279,42 @@ class _Parser:
             raise self.error(f"expected an expression after '{tok.text} ='")
         return tok
 
-    def expr(self) -> Node:
-        return self.binary(1)
-
     _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, ".*": 2, "./": 2}
 
-    def binary(self, min_prec: int) -> Node:
+    def expr(self, min_prec: int = 1) -> Node:
+        """Operators of precedence ``min_prec`` and up, left associative: a loop per level,
+        so a sum of any number of terms costs no stack."""
         left = self.unary()
         while self.tok.kind == "op" and self._PRECEDENCE.get(self.tok.text, 0) >= min_prec:
             op = self.tok
             self.i += 1
-            right = self.binary(self._PRECEDENCE[op.text] + 1)
-            left = self.node(op.text, (left, right), left.start, right.end, at=op.pos)
+            right = self.expr(self._PRECEDENCE[op.text] + 1)
+            left = self.node(op.text, (left, right), left.start, right.end)
         return left
 
     def unary(self) -> Node:
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH // 2:
-                raise self.error(f"expression nested too deeply (more than {MAX_DEPTH // 2} "
-                                 "levels of parentheses, signs or powers)")
-            if self.at("-", "+"):
-                sign = self.tok
-                self.i += 1
-                x = self.unary()
-                if sign.text == "+":
-                    return x
-                return self.node("neg", (x,), sign.pos, x.end)
-            return self.power()
-        finally:
-            self.depth -= 1
+        if self.at("-", "+"):
+            sign = self.tok
+            self.i += 1
+            x = self.nested(sign, self.unary)
+            if sign.text == "+":
+                return x
+            return self.node("neg", (x,), sign.pos, x.end)
+        return self.power()
 
     def power(self) -> Node:
-        base = self.postfix()
+        """``postfix [^ unary]``, with the transposes of ``postfix`` read here too (one
+        frame less per level of nesting)."""
+        base = self.atom()
+        while self.at("'"):
+            base = self.node("'", (base,), base.start, self.tok.pos + 1)
+            self.i += 1
         if self.at("^", ".^"):
             op = self.tok
             self.i += 1
-            exponent = self.unary()
-            return self.node(op.text, (base, exponent), base.start, exponent.end, at=op.pos)
+            exponent = self.nested(op, self.unary)
+            return self.node(op.text, (base, exponent), base.start, exponent.end)
         return base
-
-    def postfix(self) -> Node:
-        x = self.atom()
-        while self.at("'"):
-            x = self.node("'", (x,), x.start, self.tok.pos + 1)
-            self.i += 1
-        return x
 
     def atom(self) -> Node:
         tok = self.tok
@@ -319,7 +324,7 @@ class _Parser:
                              _number(tok, self.text))
         if self.at("("):
             self.i += 1
-            inner = self.expr()
+            inner = self.nested(tok, self.expr)
             if not self.at(")"):
                 raise self.error(f"expected ')' to close the '(' at column {tok.pos + 1}, "
                                  f"found {_describe(self.tok)}")
@@ -352,17 +357,17 @@ class _Parser:
             return self.node("ones", (), tok.pos, close.pos + 1,
                              (name, _number(num, self.text)))
         if name in FUNCTIONS:
-            self.expect("(", f"after the function {name!r}")
-            args = [self.expr()]
+            opener = self.expect("(", f"after the function {name!r}")
+            args = [self.nested(opener, self.expr)]
             while len(args) < FUNCTIONS[name] and self.at(","):
                 self.i += 1
-                args.append(self.expr())
+                args.append(self.nested(opener, self.expr))
             if len(args) < FUNCTIONS[name]:
                 raise self.error(f"expected ',' and a second argument of {name}, "
                                  f"found {_describe(self.tok)}")
             if name in AXIS_FUNCTIONS and self.at(","):
                 self.i += 1
-                args.append(self.expr())
+                args.append(self.nested(opener, self.expr))
             close = self.tok
             if self.at(","):
                 if name in AXIS_FUNCTIONS:
@@ -465,15 +470,22 @@ def parse(text: str, /, *, symmetric: Any = (), spd: Any = (), diagonal: Any = (
     """
     if not isinstance(text, str):
         raise type_error("mc.parse", "text", text, "a str (the expression text)")
-    tree = _Parser(text).parse()
+    parser = _Parser(text)
+    try:
+        tree = parser.parse()
+    except RecursionError:
+        # only when called with the stack already nearly full: the nesting limit keeps the
+        # parser itself far from Python's limit
+        raise parser.error("expression nested too deeply for the space left on Python's "
+                           "stack") from None
     structures = declared_structures(shapes, symmetric=symmetric, spd=spd, diagonal=diagonal)
     declared = {RENAMED.get(name, name): declared_shape(RENAMED.get(name, name), value)
                 for name, value in shapes.items()}
     user_dims = {str(s) for terms in declared.values() for t in terms for s in t.free_symbols}
-    typer = LetTyper(text, declared, _names(tree) | user_dims)
+    typer = Typer(text, declared, _names(tree) | user_dims)
     typer.square_names = set(structures)  # a structured matrix is square
     typer.infer(tree)
-    builder = LetBuilder(typer)
+    builder = Builder(typer)
     builder.structures = structures
     return mc.as_expr(builder.build(tree))
 

@@ -1,8 +1,10 @@
-"""Shapes and construction for parsed text: the second half of :mod:`matcalc.parse`.
+"""Shapes and construction for parsed text: the second half of :mod:`matcalc.text.parser`.
 
 :class:`Typer` infers the shape of every syntax-tree node by unifying unknown dims (in
 ``x'*A*x`` the use fixes ``A`` as square); :class:`Builder` then builds the expression with
-the public constructors of :mod:`matcalc.build`, which need every dim known.
+the public constructors of :mod:`matcalc.expr.build`, which need every dim known. Both
+walk the tree with loops, never recursion, and read each defined name (a ``let`` node,
+shared by all its uses) once.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ ShapeTerms = tuple[sympy.Expr, sympy.Expr]
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, ".*": operator.mul,
                "/": operator.truediv, "./": operator.truediv}
 _ONE = sympy.Integer(1)
+_FOLDABLE = ("num", "neg", "'", "+", "-", "*", "/", ".*", "./", "^", ".^")
 
 
 def bits(v: sympy.Expr) -> float:
@@ -168,11 +171,23 @@ class Typer:
 
     # --- constants -----------------------------------------------------------------------
     def fold(self, node: Node) -> sympy.Expr | None:
-        """The value of a subtree made only of numbers, or None."""
-        key = id(node)
-        if key not in self.consts:
-            self.consts[key] = self._fold(node)
-        return self.consts[key]
+        """The value of a subtree made only of numbers, or None (remembered per node).
+
+        A loop, children first, so a constant sum of any length folds without recursion.
+        """
+        if id(node) in self.consts:
+            return self.consts[id(node)]
+        stack: list[tuple[Node, bool]] = [(node, False)]
+        while stack:
+            n, ready = stack.pop()
+            if id(n) in self.consts:
+                continue
+            if ready or n.op not in _FOLDABLE or not n.args:
+                self.consts[id(n)] = self._fold(n)  # its children are folded by now
+                continue
+            stack.append((n, True))
+            stack.extend((a, False) for a in reversed(n.args))
+        return self.consts[id(node)]
 
     def _fold(self, node: Node) -> sympy.Expr | None:
         if node.op == "num":
@@ -180,7 +195,7 @@ class Typer:
         if node.op in ("neg", "'"):
             v = self.fold(node.args[0])
             return None if v is None else (-v if node.op == "neg" else v)
-        if node.op not in ("+", "-", "*", "/", ".*", "./", "^", ".^"):
+        if node.op not in _FOLDABLE:
             return None
         a, b = (self.fold(x) for x in node.args)
         if a is None or b is None:
@@ -206,12 +221,22 @@ class Typer:
         return v
 
     # --- shapes of nodes -----------------------------------------------------------------
-    def infer(self, node: Node) -> ShapeTerms:
-        for arg in node.args:
-            self.infer(arg)
-        shape = self._infer(node)
-        self.shapes[id(node)] = shape
-        return shape
+    def infer(self, root: Node) -> ShapeTerms:
+        """The shape of every node under ``root``, children first, left to right (the order
+        fixes which symbol names a shared dim). A loop, so no depth or length of text
+        meets Python's recursion limit; a definition shared by several ``let`` uses is
+        inferred once."""
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in self.shapes:
+                continue
+            if ready:
+                self.shapes[id(node)] = self._infer(node)
+                continue
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(node.args) if id(a) not in self.shapes)
+        return self.shapes[id(root)]
 
     def symbol_shape(self, node: Node) -> ShapeTerms:
         name = node.value
@@ -256,6 +281,8 @@ class Typer:
             return (c, r)
         if op == "call":
             return self._infer_call(node)
+        if op == "let":  # a use of a defined name: the shape of its definition
+            return self.shapes[id(args[0])]
         a, b = self.shape_of(args[0]), self.shape_of(args[1])
         if op in ("+", "-", ".*", "./"):
             if op == "./" and self.fold(args[1]) == 0:
@@ -382,6 +409,7 @@ class Builder:
         self.t = typer
         self.symbols: dict[str, Expr] = {}
         self.structures: dict[str, str] = {}  # name → "symmetric" / "spd" / "diagonal"
+        self.lets: dict[str, Expr] = {}  # defined name → its mc.let
 
     def dim(self, term: sympy.Expr) -> Dim:
         return Dim(self.t.resolve(term))
@@ -404,19 +432,63 @@ class Builder:
                 self.symbols[name] = mc.matrix(name, r, c)
         return self.symbols[name]
 
-    def build(self, node: Node) -> Value:
-        const = self.t.fold(node)
-        if const is not None:
-            return const
+    def build(self, root: Node) -> Value:
+        """The value of ``root``: a loop over the tree, children first. A sum ``a ± b ± …``
+        is built in one step (:func:`~matcalc.expr.build.add_terms`), so n terms cost O(n),
+        not the O(n²) of n additions."""
+        done: dict[int, Value] = {}
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in done:
+                continue
+            if ready:
+                operands, negate = self.parts(node)
+                done[id(node)] = self.combine(node, [done[id(a)] for a in operands], negate)
+                continue
+            known = self.known(node)
+            if known is not None:
+                done[id(node)] = known
+                continue
+            stack.append((node, True))
+            stack.extend((a, False) for a in reversed(self.parts(node)[0]) if id(a) not in done)
+        return done[id(root)]
+
+    def known(self, node: Node) -> Value | None:
+        """The value of a node without building its children: a constant, or a definition
+        already built."""
+        if node.op == "let" and node.value in self.lets:
+            return self.lets[node.value]
+        return self.t.fold(node)
+
+    def parts(self, node: Node) -> tuple[list[Node], list[bool]]:
+        """The operands to build first: for a sum, all its terms (down the left spine of
+        ``+``/``-`` nodes) and which are subtracted; else the node's arguments."""
+        if node.op not in ("+", "-"):
+            return list(node.args), []
+        terms, negate = [], []
+        while node.op in ("+", "-") and self.t.fold(node) is None:
+            terms.append(node.args[1])
+            negate.append(node.op == "-")
+            node = node.args[0]
+        terms.append(node)
+        negate.append(False)
+        return terms[::-1], negate[::-1]
+
+    def combine(self, node: Node, args: list[Value], negate: list[bool]) -> Value:
         try:
-            return self._build(node)
+            if node.op in ("+", "-"):
+                return mc.add_terms(args, negate)
+            if node.op == "let":  # each definition once, as an mc.let of its name
+                self.lets[node.value] = mc.let(node.value, mc.as_expr(args[0]))
+                return self.lets[node.value]
+            return self._build(node, args)
         except ZeroDivisionError:
             raise ParseError(f"division by zero (column {node.start + 1})",
                              self.t.text, node.start) from None
 
-    def _build(self, node: Node) -> Value:  # noqa: C901 - one case per operator
+    def _build(self, node: Node, args: list[Value]) -> Value:  # noqa: C901 - one case per op
         op, kind = node.op, self.t.kind.get(id(node))
-        args = [self.build(a) for a in node.args]
         e = [mc.as_expr(a) for a in args]
         if op == "name":
             return self.symbol(node.value)
@@ -435,10 +507,6 @@ class Builder:
             if isinstance(e[0], Ones):
                 return mc.ones(e[0].shape[1], e[0].shape[0])
             return e[0].T
-        if op == "+":
-            return e[0] + e[1]
-        if op == "-":
-            return e[0] - e[1]
         if op in (".*", "*") and kind != "matmul":
             return e[0] * e[1]
         if op == "*":
@@ -495,38 +563,6 @@ def declared_structures(shapes: dict[str, Any], **declared: Any) -> dict[str, st
             if out.setdefault(name, structure) != structure:
                 raise ValueError(f"{name} is declared both {out[name]} and {structure}")
     return out
-
-
-# Moved from matcalc.text.parser (which was at its size limit): the passes that handle
-# the text's named intermediates (``z = ...; f``).
-
-
-class LetTyper(Typer):
-    """The shape pass, with each definition (a ``let`` node's argument) inferred once."""
-
-    def infer(self, node: Node) -> ShapeTerms:
-        if node.op != "let":
-            return super().infer(node)
-        shape = self.shapes.get(id(node.args[0]))
-        if shape is None:
-            shape = self.infer(node.args[0])
-        self.shapes[id(node)] = shape
-        return shape
-
-
-class LetBuilder(Builder):
-    """Construction, with each definition built once as an ``mc.let`` of its name."""
-
-    def __init__(self, typer: Typer) -> None:
-        super().__init__(typer)
-        self.lets: dict[str, Expr] = {}
-
-    def build(self, node: Node) -> Any:
-        if node.op != "let":
-            return super().build(node)
-        if node.value not in self.lets:
-            self.lets[node.value] = mc.let(node.value, mc.as_expr(self.build(node.args[0])))
-        return self.lets[node.value]
 
 
 def _dim_term(value: Any, name: str) -> sympy.Expr:

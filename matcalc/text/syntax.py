@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Node", "ALIASES", "RENAMED", "did_you_mean"]
@@ -29,9 +29,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 class Node:
     """One node of the syntax tree; ``start:end`` is its span in the text."""
 
-    op: str  # "num" "name" "eye" "ones" "neg" "'" "call" or a binary operator
+    op: str  # "num" "name" "eye" "ones" "neg" "'" "call" "let" or a binary operator
     args: tuple[Node, ...]
     start: int
     end: int
     value: Any = None  # the number, the name, the function name, the ones kind
-    depth: int = field(default=1)
