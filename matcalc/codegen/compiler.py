@@ -272,7 +272,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
     lines = [f"def compiled({', '.join(names)}):"]
     for e in outs:
         lines.append(f"    # {_one_line(str(e))}  :  {fmt_shape(e.shape)}")
-    prologue = _prologue(params, dim_names)
+    prologue = _prologue(params, dim_names, numpy=backend is None)
     if backend is not None:  # its own coercion: the namespace first, then the arguments
         prologue = backend.prologue(lo, params, {s: _arg_kind(s) for s in params},
                                     _square_dims(outs)) + prologue[len(params):]
@@ -373,8 +373,15 @@ def _output(lo: Lowerer, v: Val) -> Code:
     return code
 
 
-def _prologue(params: list[Symbol], dim_names: dict[sympy.Symbol, str]) -> list[str]:
-    """Argument coercion and the dim bindings/checks, as source lines."""
+def _prologue(params: list[Symbol], dim_names: dict[sympy.Symbol, str],
+              numpy: bool = True) -> list[str]:
+    """Argument coercion and the dim bindings/checks, as source lines. For NumPy arrays an
+    axis-0 size is read as len(x) (x.shape[0] without building the shape tuple, which
+    costs more, once per argument per call); array-API arrays need not support len."""
+
+    def size(name: str, ax: int) -> str:
+        return f"len({name})" if ax == 0 and numpy else f"{name}.shape[{ax}]"
+
     lines = []
     for s in params:
         lines.append(f"{s.name} = {_arg_kind(s)}({s.name}, {s.name!r}, {fmt_shape(s.shape)!r})")
@@ -394,7 +401,7 @@ def _prologue(params: list[Symbol], dim_names: dict[sympy.Symbol, str]) -> list[
         for ax in axes:
             d = s.shape[ax].expr
             if d.is_Symbol and d not in bound:
-                lines.append(f"{dim_names[d]} = {s.name}.shape[{ax}]")
+                lines.append(f"{dim_names[d]} = {size(s.name, ax)}")
                 bound[d] = s.name
             else:
                 pending.append((s, ax, s.shape[ax]))
@@ -403,9 +410,10 @@ def _prologue(params: list[Symbol], dim_names: dict[sympy.Symbol, str]) -> list[
             raise ValueError(f"cannot infer the dims of {d} for argument {s.name}")
         want = _dim_text(d.expr, dim_names)
         src = ", ".join(sorted({bound[x] for x in d.symbols})) or "the expression"
+        got = size(s.name, ax)
         lines.append(
-            f"if {s.name}.shape[{ax}] != {want}: "
-            f"_mismatch({s.name!r}, {ax}, {str(d)!r}, {s.name}.shape[{ax}], {want}, {src!r})"
+            f"if {got} != {want}: "
+            f"_mismatch({s.name!r}, {ax}, {str(d)!r}, {got}, {want}, {src!r})"
         )
     return lines
 

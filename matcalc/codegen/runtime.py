@@ -29,16 +29,25 @@ def _array(x: Any, name: str) -> np.ndarray:
     raise TypeError(f"argument {name}: expected a real numeric array, got dtype {a.dtype}")
 
 
-def _matrix(x: Any, name: str, shape: str) -> np.ndarray:
+def _matrix(x: Any, name: str, shape: str, _nd: type = np.ndarray) -> np.ndarray:
     """A matrix argument: must be 2-D."""
+    # the fast path first, in the fewest attribute reads: a float ndarray of the right
+    # ndim is returned as is (this runs once per argument per call)
+    if type(x) is _nd and x.ndim == 2 and x.dtype.kind == "f":  # _nd: a local, not np.
+        return x
     a = _array(x, name)
     if a.ndim != 2:
         raise ShapeError(f"argument {name} ({shape}) must be a 2-D array, got shape {a.shape}")
     return a
 
 
-def _column(x: Any, name: str, shape: str) -> np.ndarray:
+def _column(x: Any, name: str, shape: str, _nd: type = np.ndarray) -> np.ndarray:
     """A column-vector argument: ``(n,)`` or ``(n, 1)``, used internally as ``(n, 1)``."""
+    if type(x) is _nd and x.dtype.kind == "f":  # the fast paths (see _matrix)
+        if x.ndim == 1:
+            return x[:, None]  # a view; cheaper to make than reshape(-1, 1)
+        if x.ndim == 2 and x.shape[1] == 1:
+            return x
     a = _array(x, name)
     if a.ndim == 1:
         return a.reshape(-1, 1)
@@ -50,8 +59,13 @@ def _column(x: Any, name: str, shape: str) -> np.ndarray:
     return a
 
 
-def _row(x: Any, name: str, shape: str) -> np.ndarray:
+def _row(x: Any, name: str, shape: str, _nd: type = np.ndarray) -> np.ndarray:
     """A row-vector argument: ``(n,)`` or ``(1, n)``, used internally as ``(1, n)``."""
+    if type(x) is _nd and x.dtype.kind == "f":  # the fast paths (see _matrix)
+        if x.ndim == 1:
+            return x[None, :]
+        if x.ndim == 2 and len(x) == 1:
+            return x
     a = _array(x, name)
     if a.ndim == 1:
         return a.reshape(1, -1)
