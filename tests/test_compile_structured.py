@@ -98,7 +98,31 @@ def test_tanh_net_hessian(h_: int, d_: int, k_: int, N_: int) -> None:
     vals = {"W1": _rand(rng, h_, d_), "W2": _rand(rng, k_, h_), "X": _rand(rng, d_, N_),
             "Y": _rand(rng, k_, N_)}
     src = _check(H, [W1, W2, X, Y], vals)
-    assert "kron(" not in src and "einsum" not in src
+    # (X ⊗ I) blocks (Xᵀ ⊗ I) is one einsum whose path contracts n by a BLAS product; the
+    # N blocks never become an Nh×Nh block-diagonal matrix
+    assert "kron(" not in src and " _block_diag(" not in src and "(_block_diag(" not in src
+    assert src.count("np.einsum(") == 1 and 'optimize=["einsum_path"' in src
+
+
+@pytest.mark.parametrize("r_, p_", [(1, 1), (2, 3), (3, 1)])
+def test_block_diagonal_values(r_: int, p_: int) -> None:
+    """A stack of blocks as a value: scaled, transposed, plus s I and Diag(w) on each
+    block's diagonal (in place), plus a dense term, returned, and between (A ⊗ I) and
+    (C ⊗ I) on either side."""
+    rng = np.random.default_rng(r_ + 10 * p_)
+    r, p, q = mc.dims("r p q")
+    B, v, w = mc.matrix("B", r, r), mc.vector("v", r * p), mc.vector("w", r * p)
+    A, C, M = mc.matrix("A", q, p), mc.matrix("C", p, q), mc.matrix("M", r * p, r * p)
+    Ir, Ip = mc.eye(r), mc.eye(p)
+    bd = mc.Diag(v) @ mc.kron(Ip, B) @ mc.Diag(v)
+    vals = {"B": _rand(rng, r_, r_), "v": _rand(rng, r_ * p_, 1), "w": _rand(rng, r_ * p_, 1),
+            "A": _rand(rng, 2, p_), "C": _rand(rng, p_, 2), "M": _rand(rng, r_ * p_, r_ * p_)}
+    args = [B, v, w, A, C, M]
+    for e in (3 * bd.T, bd + 2 * mc.eye(r * p) - mc.Diag(w), bd + M,
+              mc.kron(A, Ir) @ (bd - mc.Diag(w)) @ mc.kron(C, Ir),
+              mc.kron(A, Ir) @ bd, bd @ mc.kron(C, Ir)):
+        src = _check(e, args, vals, dims={"r": r_, "p": p_, "q": 2})
+        assert "np.eye(" not in src and "np.diagflat(" not in src, src
 
 
 def test_diag_between_kron_blocks() -> None:

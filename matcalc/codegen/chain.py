@@ -59,6 +59,8 @@ def _atoms(v: Val, scalars: list[Any]) -> list[Atom] | None:
         return [Atom("diag", v.rows, v.cols, v.code)]
     if v.kind in ("kron", "comm"):
         return [Atom(v.kind, v.rows, v.cols, val=v)]
+    if v.kind == "bd":
+        return [Atom("bd", v.rows, v.cols, v.code, blocks=v.args[0])]
     out: list[Atom] = []
     if v.br and v.rows != 1:
         out.append(Atom("ones", v.rows, ONE))
@@ -94,9 +96,8 @@ def chain(lo: Lowerer, vals: list[Val], scalars: list[Any] | None = None) -> Val
         pass
     if not atoms and not (rows == 1 and cols == 1):  # every factor was an identity
         return lo.scale(scalars, Val("eye", rows, cols))
-    if len(atoms) == 1 and atoms[0].kind == "bd":  # a block-diagonal result, block by block
-        block = _dense(_block_matrix(lo, atoms[0]), rows, cols)
-        return lo.scale(scalars, Val("dense", rows, cols, block.code))
+    if len(atoms) == 1 and atoms[0].kind == "bd":  # a block-diagonal result stays a stack
+        return lo.scale(scalars, Val("bd", rows, cols, atoms[0].code, args=(atoms[0].blocks,)))
     specials = [a for a in atoms if a.kind in ("diag", "kron", "comm")]
     if specials and len(atoms) == 1:
         a = atoms[0]
@@ -168,6 +169,8 @@ def _dense(code: Code, rows: Dim, cols: Dim) -> Atom:
 
 def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
     """Apply the first identity that matches a pair of neighbours; False if none does."""
+    if lo.backend is None and _sandwich(lo, atoms, scalars):
+        return True
     for i in range(len(atoms) - 1):
         a, b = atoms[i], atoms[i + 1]
         new = _pair(lo, a, b, scalars, atoms, i)
@@ -191,7 +194,7 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
             return True
     # a Kronecker or commutation factor with no rule left becomes an array
     for i, a in enumerate(atoms):
-        if a.kind == "bd":
+        if a.kind == "bd" and len(atoms) > 1:  # alone, it is the result: a stack (chain)
             atoms[i] = _dense(_block_matrix(lo, a), a.rows, a.cols)
             return True
     for i, a in enumerate(atoms):
@@ -199,6 +202,33 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
             v = densify(lo, a.val if a.val is not None else Val("diag", a.rows, a.cols, a.code))
             atoms[i:i + 1] = _atoms(v, scalars) or []
             return True
+    return False
+
+
+def _sandwich(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
+    """(A ⊗ I_r) blocks(Bₙ) (C ⊗ I_c) = Σₙ (A[:, n] C[n, :]) ⊗ Bₙ, entry
+    [(b,a),(d,c)] = Σₙ A[b,n] Bₙ[a,c] C[n,d] (Magnus & Neudecker, ch. 2: the mixed
+    product, block by block): one einsum into the output, contracting n by a BLAS product
+    (path: A with C first, then the blocks), where a pair at a time would write the
+    (A ⊗ I) blocks product and transpose it. The Hessian of a layer's weights has this
+    form: (X ⊗ I) Diag/(I ⊗ W) blocks (Xᵀ ⊗ I)."""
+    for i in range(len(atoms) - 2):
+        a, m, c = atoms[i:i + 3]
+        if a.kind != "kron" or m.kind != "bd" or c.kind != "kron":
+            continue
+        (A, E), (C, F) = a.val.args, c.val.args
+        p = m.blocks
+        if (E.kind != "eye" or F.kind != "eye" or A.kind == "eye" or C.kind == "eye"
+                or A.cols != p or C.rows != p or E.rows != block_size(m.rows, p)
+                or F.rows != block_size(m.cols, p)):
+            continue
+        s = [x.code for x in (E, F) if x.code is not None]
+        a_code = full(lo, lo.scale([*scalars, *s], A))
+        scalars.clear()
+        e = lo.call("np.einsum", '"bn,nac,nd->badc"', a_code, m.code, full(lo, C),
+                    'optimize=["einsum_path", (0, 2), (0, 1)]')
+        atoms[i:i + 3] = [_dense(_reshape(lo, e, a.rows, c.cols), a.rows, c.cols)]
+        return True
     return False
 
 
@@ -321,7 +351,7 @@ def _eye_kron(a: Atom) -> tuple[Dim, Val, Code | None] | None:
     return A.rows, B, A.code
 
 
-def _blocks_of_diag(lo: Lowerer, a: Atom, p: Dim, c: Dim) -> Code:
+def blocks_of_diag(lo: Lowerer, a: Atom, p: Dim, c: Dim) -> Code:
     """Diag(v), v of length p·c, as the p×c matrix whose row j is the j-th block's diagonal."""
     if a.code.vec_of is not None and a.code.vec_of[1:] == (c, p):  # v = vec(D), D c×p
         return lo.transpose_code(a.code.vec_of[0])
@@ -348,13 +378,13 @@ def _block_pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any]) -> list[Atom]
 
     if ea is not None and b.kind == "diag":
         p, B, _ = ea
-        d = _blocks_of_diag(lo, b, p, B.cols)
+        d = blocks_of_diag(lo, b, p, B.cols)
         code = lo.binop("*", MUL, lo.em.op(POSTFIX, (shared(ea), POSTFIX), "[None]"),
                         lo.em.op(POSTFIX, (d, POSTFIX), "[:, None, :]"))
         return [_bd(code, p, a.rows, b.cols)]
     if a.kind == "diag" and eb is not None:
         p, B, _ = eb
-        d = _blocks_of_diag(lo, a, p, B.rows)
+        d = blocks_of_diag(lo, a, p, B.rows)
         code = lo.binop("*", MUL, lo.em.op(POSTFIX, (d, POSTFIX), "[:, :, None]"),
                         lo.em.op(POSTFIX, (shared(eb), POSTFIX), "[None]"))
         return [_bd(code, p, a.rows, b.cols)]
@@ -366,23 +396,37 @@ def _block_pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any]) -> list[Atom]
         return [_bd(lo.binop("@", MUL, shared(ea), b.code), b.blocks, a.rows, b.cols)]
     if a.kind == "bd" and b.kind == "diag":
         p = a.blocks
-        d = _blocks_of_diag(lo, b, p, _block_size(b.rows, p))
+        d = blocks_of_diag(lo, b, p, block_size(b.rows, p))
         code = lo.binop("*", MUL, a.code, lo.em.op(POSTFIX, (d, POSTFIX), "[:, None, :]"))
         return [_bd(code, p, a.rows, b.cols)]
     if a.kind == "diag" and b.kind == "bd":
         p = b.blocks
-        d = _blocks_of_diag(lo, a, p, _block_size(a.rows, p))
+        d = blocks_of_diag(lo, a, p, block_size(a.rows, p))
         code = lo.binop("*", MUL, lo.em.op(POSTFIX, (d, POSTFIX), "[:, :, None]"), b.code)
         return [_bd(code, p, a.rows, b.cols)]
+    if a.kind == "kron" and b.kind == "bd":  # (A ⊗ I_r) blocks Bₙ: A[b,n] Bₙ[a,c]
+        A, E = a.val.args
+        if (E.kind == "eye" and A.kind != "eye" and A.cols == b.blocks
+                and E.rows == block_size(b.rows, b.blocks)):
+            a_code = shared((A.cols, A, E.code))
+            e = lo.call("np.einsum", '"bn,nac->banc"', a_code, b.code)
+            return [_dense(_reshape(lo, e, a.rows, b.cols), a.rows, b.cols)]
+    if a.kind == "bd" and b.kind == "kron":  # blocks Bₙ (C ⊗ I_c): Bₙ[a,c] C[n,d]
+        C, E = b.val.args
+        if (E.kind == "eye" and C.kind != "eye" and C.rows == a.blocks
+                and E.rows == block_size(a.cols, a.blocks)):
+            c_code = shared((C.rows, C, E.code))
+            e = lo.call("np.einsum", '"nac,nd->nadc"', a.code, c_code)
+            return [_dense(_reshape(lo, e, a.rows, b.cols), a.rows, b.cols)]
     if a.kind == "bd" and b.kind == "dense":  # row blocks of the matrix, block by block
         p = a.blocks
-        x3 = _reshape(lo, b.code, p, _block_size(a.cols, p), "-1")
+        x3 = _reshape(lo, b.code, p, block_size(a.cols, p), "-1")
         return [_dense(_reshape(lo, lo.binop("@", MUL, a.code, x3), a.rows, "-1"),
                        a.rows, b.cols)]
     return None
 
 
-def _block_size(d: Dim, p: Dim) -> Dim:
+def block_size(d: Dim, p: Dim) -> Dim:
     """The block size d / p of a dimension d split into p blocks."""
     return Dim(sympy.simplify(d.expr / p.expr))
 

@@ -14,6 +14,7 @@ import itertools
 import keyword
 import linecache
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -39,7 +40,7 @@ from ..expr.nodes import (
     children,
     walk,
 )
-from . import array_runtime, chain, reduce, runtime, stable  # noqa: F401  (they register)
+from . import array_runtime, chain, reduce, runtime, stable, sums  # noqa: F401 (register)
 from .array_api import ArrayAPI
 from .emit import POSTFIX, Code, Emitter
 from .lower import Lowerer, Val, densify, full, impl_key, lower
@@ -49,7 +50,7 @@ __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 # Names the generated module defines; a symbol with one of these names would shadow them.
 _HELPERS = ("_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
             "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-            "_kron_eye", "_add_diag", "_apply_sum")
+            "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag")
 _RESERVED = {"np", *_HELPERS}
 
 BACKENDS = ("numpy", "array_api")
@@ -293,7 +294,8 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
         if any("math." in ln for ln in lines):
             namespace["math"] = math
     else:
-        used = sorted(h for h in _HELPERS if any(h in ln for ln in lines))
+        # whole names only: _block_diag is not used where only _add_block_diag is
+        used = sorted(h for h in _HELPERS if any(re.search(rf"\b{h}\b", ln) for ln in lines))
         header = ["import numpy as np"]
         if used:
             header.append(f"from matcalc.codegen.runtime import {', '.join(used)}")

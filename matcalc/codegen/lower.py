@@ -25,7 +25,6 @@ import sympy
 from ..expr.dims import ONE, Dim
 from ..expr.functions import FUNCTIONS
 from ..expr.nodes import (
-    Add,
     Apply,
     Commutation,
     Delta,
@@ -43,7 +42,7 @@ from ..expr.nodes import (
     Vec,
     Zero,
 )
-from .emit import ADD, ATOM, MUL, POSTFIX, POW, SUM_TERM, UNARY, Code, Emitter, constant_source
+from .emit import ADD, ATOM, MUL, POSTFIX, UNARY, Code, Emitter, constant_source
 from .sign import nonnegative
 
 __all__ = ["Val", "Lowerer", "lower", "densify", "LOWERINGS"]
@@ -57,8 +56,9 @@ class Val:
     extent along rows/columns is 1 and broadcasts; both set means a scalar, and then
     ``const`` may hold its exact value), ``"eye"`` (``scale`` times the identity; ``code``
     is the scale or None), ``"diag"`` (``Diag(v)``, ``code`` stores v as a column),
-    ``"kron"`` (``args`` = the two factor Vals) or ``"comm"`` (the commutation matrix,
-    ``args`` = (m, n) dims).
+    ``"kron"`` (``args`` = the two factor Vals), ``"comm"`` (the commutation matrix,
+    ``args`` = (m, n) dims) or ``"bd"`` (block-diagonal with p equal blocks: ``code`` is
+    the p×r×c stack of blocks, ``args`` = (p,)).
     """
 
     kind: str
@@ -212,7 +212,7 @@ class Lowerer:
         if v.kind == "eye":
             s = [v.code] if v.code is not None else []
             return replace(v, code=self.scalar_product(coef, codes + s))
-        if v.kind == "diag":
+        if v.kind in ("diag", "bd"):
             return replace(v, code=self._scaled(coef, codes, v.code))
         if v.kind == "kron":
             return replace(v, args=(self.scale(factors, v.args[0]), v.args[1]))
@@ -259,6 +259,11 @@ def densify(lo: Lowerer, v: Val) -> Val:
     """``v`` as a dense (possibly broadcast-stored) array."""
     if v.kind == "dense":
         return v
+    if v.kind == "bd":  # the blocks written onto the diagonal of a zeroed array
+        if v.rows == 1 and v.cols == 1:
+            return lo.dense(lo.em.op(POSTFIX, (v.code, POSTFIX), "[0, 0, 0]"), v.rows, v.cols)
+        code = lo.call(lo.helper("_block_diag"), v.code, lo.dim(v.args[0]))
+        return lo.dense(code, v.rows, v.cols)
     if v.rows == 1 and v.cols == 1:  # I₁, Diag(s), s ⊗ t and K(1,1) are scalars
         if v.kind == "diag":
             return lo.dense(v.code, v.rows, v.cols)
@@ -364,70 +369,7 @@ def _let(e: Let, lo: Lowerer) -> Val:
     return _named(lower(e.expr, lo), e.name)
 
 
-@lower_node.register
-def _add(e: Add, lo: Lowerer) -> Val:
-    """Sum of terms; broadcast-stored terms add by NumPy broadcasting, constants fold."""
-    terms = [lower(t, lo) for t in e.terms]
-    terms = [t for t in terms if not t.is_zero]
-    if not terms:
-        return lo.const(0, *e.shape)
-    if all(t.kind == "eye" for t in terms):  # s₁I + s₂I = (s₁ + s₂)I
-        s = [t.code or lo.num(1) for t in terms]
-        return Val("eye", *e.shape, code=lo.binop("+", ADD, *s) if len(s) > 1 else s[0])
-    if all(t.kind in ("eye", "diag") for t in terms):  # Diag(u) + Diag(v) = Diag(u + v)
-        vs = [t.code if t.kind == "diag" else (t.code or lo.num(1)) for t in terms]
-        return Val("diag", *e.shape, code=lo.binop("+", ADD, *vs))
-    on_diag = [t for t in terms if t.kind in ("eye", "diag")]
-    if on_diag and lo.backend is None:
-        dense = add_vals(lo, [t for t in terms if t.kind not in ("eye", "diag")], e.shape)
-        if dense.kind == "dense" and not (dense.br or dense.bc):
-            return add_to_diagonal(lo, dense, on_diag)
-        terms = [dense, *on_diag]
-    return add_vals(lo, terms, e.shape)
-
-
-def add_vals(lo: Lowerer, terms: list[Val], shape: tuple) -> Val:
-    """``t₁ + t₂ + ⋯`` of lowered values as one dense value (constants folded)."""
-    if len(terms) == 1:
-        return terms[0]
-    terms = [densify(lo, t) for t in terms]
-    consts = [t.const for t in terms if t.const is not None]
-    rest = [t for t in terms if t.const is None]
-    if consts:  # the folded constant stays where the first one was (1 - x reads as written)
-        total = sympy.Add(*consts)
-        if total != 0 or not rest:
-            first = next(i for i, t in enumerate(terms) if t.const is not None)
-            rest.insert(first, lo.const(total, *shape))
-    if len(rest) == 1:
-        return replace(rest[0], rows=shape[0], cols=shape[1])
-    return _sum_terms(lo, rest, shape)
-
-
-def add_to_diagonal(lo: Lowerer, dense: Val, on_diag: list[Val]) -> Val:
-    """``S + s I + Diag(v) + ⋯``: the identities and diagonals go onto S's diagonal in place
-    (``_add_diag``), never through an ``np.eye`` or ``np.diagflat`` array. S is written
-    only when it is a fresh array this code made (the result of an operator, not an
-    argument or a view of one); otherwise a copy is, and the emitter copies it again if
-    anything else reads it (:attr:`Code.inplace`)."""
-    eyes = [t.code or lo.num(1) for t in on_diag if t.kind == "eye"]
-    diags = [t.code for t in on_diag if t.kind == "diag"]
-    parts = diags + ([lo.binop("+", ADD, *eyes) if len(eyes) > 1 else eyes[0]] if eyes else [])
-    d = lo.binop("+", ADD, *parts) if len(parts) > 1 else parts[0]
-    x = dense.code
-    if not owned(x):
-        x = lo.method(x, ".copy()")
-    code = lo.call(lo.helper("_add_diag"), x, d)
-    code.inplace = True
-    return Val("dense", dense.rows, dense.cols, code)
-
-
-def owned(c: Code) -> bool:
-    """Whether ``c`` is a fresh array made by an operator of the generated code (``a @ b``,
-    ``a + b``, ``c * a``, ``-a``, ``a ** k``): never an argument, a view or a constant."""
-    return not c.fixed and c.prec in (ADD, MUL, UNARY, POW) and c.transpose_of is None
-
-
-def _split_scale(c: Code) -> tuple[Any, tuple[Code, ...], Code]:
+def split_scale(c: Code) -> tuple[Any, tuple[Code, ...], Code]:
     """``c = coef · codes · base`` as recorded when c was built (else coef 1)."""
     if c.scale_of is not None:
         factors, base = c.scale_of
@@ -436,35 +378,6 @@ def _split_scale(c: Code) -> tuple[Any, tuple[Code, ...], Code]:
     if c.neg_of is not None:
         return sympy.Integer(-1), (), c.neg_of
     return sympy.Integer(1), (), c
-
-
-def _sum_terms(lo: Lowerer, rest: list[Val], shape: tuple) -> Val:
-    """``t₁ + t₂ + ⋯``: a common scale is factored out (c a - c b = c (a - b), one pass
-    fewer) and negative terms read as subtraction."""
-    split = [_split_scale(t.code) for t in rest]
-    mags = {abs(c) for c, _, _ in split}
-    keys = {k for _, k, _ in split}
-    signed = all(c.is_negative is not None for c, _, _ in split)  # (n - m) has no known sign
-    common = signed and len(mags) == 1 and len(keys) == 1 and (mags != {1} or keys != {()})
-    parts: list = []
-    for i, (t, (coef, codes, base)) in enumerate(zip(rest, split)):
-        negative = bool(coef.is_negative)
-        if common:
-            pos = base
-        elif negative:
-            pos = lo._scaled(-coef, list(codes), base)
-        else:
-            pos = t.code
-        if i == 0:
-            first = lo.em.op(UNARY, "-", (pos, UNARY)) if negative else pos
-            parts.append((first, SUM_TERM))
-        else:
-            parts += [" - " if negative else " + ", (pos, SUM_TERM)]
-    code = lo.em.op(ADD, *parts)
-    if common:
-        coef, codes, _ = split[0]
-        code = lo._scaled(abs(coef), list(codes), code)
-    return Val("dense", *shape, code, all(t.br for t in rest), all(t.bc for t in rest))
 
 
 @lower_node.register
@@ -481,6 +394,8 @@ def transpose(lo: Lowerer, v: Val) -> Val:
         return Val("kron", v.cols, v.rows, args=(transpose(lo, a), transpose(lo, b)))
     if v.kind == "comm":
         return Val("comm", v.cols, v.rows, args=(v.args[1], v.args[0]))
+    if v.kind == "bd":  # each block transposed
+        return Val("bd", v.cols, v.rows, lo.method(v.code, ".transpose(0, 2, 1)"), args=v.args)
     if v.is_scalar:
         return replace(v, rows=v.cols, cols=v.rows)
     return Val("dense", v.cols, v.rows, lo.transpose_code(v.code), v.bc, v.br)
@@ -502,7 +417,7 @@ def hadamard_vals(lo: Lowerer, vs: list[Val], shape: tuple, factors: list[Any]) 
         return lo.scale(factors, lo.const(1, *shape))
     for i, v in enumerate(rest):  # (c a) ⊙ b = c (a ⊙ b): collect the scales
         if v.code.scale_of is not None or v.code.neg_of is not None:
-            coef, codes, base = _split_scale(v.code)
+            coef, codes, base = split_scale(v.code)
             factors = factors + [coef, *codes]
             rest[i] = replace(v, code=base)
     # scalars go on a factor stored with fewer entries (a broadcast one), else on the result

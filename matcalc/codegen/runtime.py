@@ -15,7 +15,7 @@ from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-           "_kron_eye", "_add_diag", "_apply_sum"]
+           "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag"]
 
 
 def _array(x: Any, name: str) -> np.ndarray:
@@ -219,6 +219,15 @@ def _add_diag(x: np.ndarray, d: Any) -> np.ndarray:
     returned: the generated code passes only a fresh array of its own (no ``np.eye``)."""
     x.flat[:: x.shape[1] + 1] += np.ravel(d) if np.ndim(d) else d
     return x
+
+
+def _add_block_diag(blocks: np.ndarray, d: Any) -> np.ndarray:
+    """Each block of a p×r×r stack plus the diagonal matrix of its row of ``d`` (p×r, or a
+    scalar for s I), added in place onto the block diagonals and the stack returned: the
+    generated code passes only a fresh stack of its own."""
+    i = np.arange(blocks.shape[1])
+    blocks[:, i, i] += d
+    return blocks
 
 
 def _apply_sum(x: np.ndarray, *terms: np.ndarray) -> np.ndarray:

@@ -10,13 +10,15 @@
 Every call goes through the lowerer (``lo.call``), so the array-API backend writes the
 same stable forms with its namespace's functions.
 
-These rules replace the plain ones of :mod:`matcalc.codegen.lower` for ``Apply`` and
-``Add``: a form that does not match falls through to the plain rule unchanged.
+These rules replace the plain ones of :mod:`matcalc.codegen.lower` (``Apply``) and
+:mod:`matcalc.codegen.sums` (``Add``): a form that does not match falls through to the
+plain rule unchanged.
 """
 
 from __future__ import annotations
 
 from ..expr.nodes import Add, Apply, Expr, LogSumExp, Number, Ones, Scale, Softmax
+from . import sums  # noqa: F401 - registers the plain Add rule, which this module wraps
 from .emit import ADD
 from .lower import Lowerer, Val, densify, full, lower, lower_node
 
