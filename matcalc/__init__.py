@@ -33,6 +33,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tanh", "tr", "trace", "vec", "vector", "zeros", "elementwise", "mean", "softmax",
         "log_softmax", "logsumexp", "symmetric", "spd", "diagonal", "matrix_power",
     ),
+    "matcalc.expr.spectral": ("expm", "logm", "sqrtm", "eigvalsh"),
     "matcalc.printing.tex": ("latex",),
     "matcalc.calculus.api": (
         "grad", "derive", "jacobian", "hessian", "jvp", "vjp", "hvp", "Derivation",

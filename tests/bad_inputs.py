@@ -120,6 +120,8 @@ for id_, call, frag in [
     ("inv of vector", lambda: mc.inv(w), "inv needs a square matrix"),
     ("det non-square", lambda: mc.det(X), "det needs a square matrix"),
     ("logdet non-square", lambda: mc.logdet(X), "logdet needs a square matrix"),
+    ("expm non-square", lambda: mc.expm(X), "expm needs a square matrix: X (m×n): m ≠ n"),
+    ("eigvalsh of vector", lambda: mc.eigvalsh(w), "eigvalsh needs a square matrix: w (n×1)"),
     ("unvec wrong size", lambda: Unvec(w, m, n), "cannot reshape to m×n"),
     ("grad of non-scalar", lambda: mc.grad(X @ w, w), "use mc.jacobian"),
     ("derive of non-scalar", lambda: mc.derive(X @ w, w), "needs a scalar"),
@@ -437,6 +439,7 @@ SIGNATURES: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     **{fn: ({"name": "S", "n": n}, {"name": "name", "n": "dim"})
        for fn in ["symmetric", "spd", "diagonal"]},
     "matrix_power": ({"x": A, "k": 3}, {"x": "expr", "k": "power"}),
+    **{fn: ({"S": mc.spd("P", n)}, {"S": "expr"}) for fn in ["expm", "logm", "sqrtm", "eigvalsh"]},
     "commutation": ({"m": m, "n": n}, {"m": "dim", "n": "dim"}),
     "let": ({"name": "z", "expr": X @ w}, {"name": "name", "expr": "expr"}),
     "elementwise": ({"name": "rho"}, {"name": "name"}),

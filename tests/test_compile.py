@@ -11,6 +11,7 @@ import matcalc as mc
 from matcalc.codegen.lower import LOWERINGS
 from matcalc.expr import nodes as N
 from matcalc.expr.functions import FUNCTIONS
+from matcalc.expr.spectral import DivDiff, EigVals, EigVecs, MatrixFunction
 
 # ----------------------------------------------------------------------------------------
 # A tiny dense reference evaluator: everything as explicit 2-D arrays, the naive way.
@@ -41,6 +42,9 @@ _NP_FN = {
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos,
     "arctan": np.arctan, "abs": np.abs, "sqrt": np.sqrt,
 }
+
+
+_NP_D = {"exp": np.exp, "log": lambda t: 1 / t, "sqrt": lambda t: 0.5 / np.sqrt(t)}
 
 
 def ref(e: N.Expr, env: dict, dims: dict, fns: dict | None = None) -> np.ndarray:
@@ -120,6 +124,18 @@ def ref(e: N.Expr, env: dict, dims: dict, fns: dict | None = None) -> np.ndarray
         case N.Softmax():
             z = np.exp(r(e.x))
             return z / z.sum(axis=e.axis, keepdims=True)
+        case MatrixFunction():
+            w, v = np.linalg.eigh(r(e.x))
+            return v @ np.diag(_NP_FN[e.fn](w)) @ v.T
+        case EigVals():
+            return np.linalg.eigvalsh(r(e.x)).reshape(-1, 1)
+        case EigVecs():
+            return np.linalg.eigh(r(e.x))[1]
+        case DivDiff():  # distinct eigenvalues at the test point: the plain formula
+            w = np.linalg.eigvalsh(r(e.x))
+            f = _NP_FN[e.fn]
+            d = np.subtract.outer(w, w) + np.eye(len(w))
+            return (np.subtract.outer(f(w), f(w)) + np.diag(d.diagonal() * _NP_D[e.fn](w))) / d
     raise AssertionError(f"reference evaluator lacks {type(e).__name__}")
 
 
@@ -240,6 +256,9 @@ CASES = {
     "trace_diag": mc.trace(mc.Diag(x) @ S), "trace_eye": mc.trace(mc.eye(n)),
     "trace_kron": mc.trace(mc.kron(S, T)), "trace_kron_nonsquare": mc.trace(mc.kron(x, u.T)),
     "trace_kron_rect": mc.trace(mc.kron(mc.vec(A), mc.vec(C).T)),
+    "expm": mc.expm(S + S.T) @ x, "logm_sqrtm": mc.logm(mc.sqrtm(mc.expm(S.T @ S / 4))),
+    "eigvalsh": mc.eigvalsh(S + S.T), "eigvecs": EigVecs(S + S.T) @ x,
+    "divdiff": DivDiff("log", mc.expm(S + S.T)) * DivDiff("sqrt", mc.expm(S + S.T)),
     "matrix_power": mc.matrix_power(S, 3) @ x, "matrix_power_diag": mc.matrix_power(mc.Diag(x), 2),
     "inverse": mc.inv(S), "inverse_diag": mc.inv(mc.Diag(x)), "inverse_product": mc.inv(S) @ T,
     "inverse_right": A @ mc.inv(S), "inverse_kron": mc.inv(mc.kron(S, T + 5 * mc.eye(n))),

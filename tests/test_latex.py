@@ -57,6 +57,7 @@ from matcalc.expr.nodes import (
     Zero,
     walk,
 )
+from matcalc.expr.spectral import DivDiff, EigVecs
 from matcalc.printing.tex import _latex, latex, latex_dim, latex_document, latex_name
 
 m, n, p = mc.dims("m n p")
@@ -76,6 +77,7 @@ z = mc.let("z", X @ w + b)
 yhat = mc.let("yhat", mc.relu(z))
 H = mc.let("H", mc.Diag(mc.step(z)))
 half = sympy.Rational(1, 2)
+Ssym, Pspd = mc.symmetric("S", n), mc.spd("P", n)
 
 # (expression, expected LaTeX). Grouped by node type; the seeds' forms come last.
 SAMPLES: list[tuple[mc.Expr, str]] = [
@@ -207,6 +209,10 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     (mc.softmax(X, axis=1), r"\operatorname{softmax}_{\mathrm{row}}(X)"),
     (mc.logsumexp(w), r"\operatorname{logsumexp}(w)"),
     (mc.logsumexp(X, axis=0), r"\operatorname{logsumexp}_{\mathrm{col}}(X)"),
+    # spectral functions: e^S, S^{1/2}, the eigendecomposition S = Q_S Diag(λ_S) Q_Sᵀ
+    (mc.expm(Ssym), r"e^{S}"), (mc.sqrtm(Pspd), r"P^{1/2}"),
+    (mc.logm(Pspd), r"\operatorname{logm}(P)"), (mc.eigvalsh(A + A.T), r"\lambda_{A + A^{\top}}"),
+    (EigVecs(Ssym).T, r"Q_{S}^{\top}"), (DivDiff("exp", Ssym), r"\exp^{[1]}(\lambda_{S})"),
 ]
 
 

@@ -8,4 +8,5 @@ May import: :mod:`matcalc.expr`.
 """
 
 from . import matpow_rules as _matpow_rules  # noqa: F401, E402  (registers its rewrites)
+from . import spectral_rules as _spectral_rules  # noqa: F401  (registers d rules and rewrites)
 from . import structure_rules as _structure_rules  # noqa: F401  (registers its rewrites)

@@ -1,4 +1,5 @@
-"""SymPy and NumPy reference rules of the matrix functions (matrix powers), kept apart from
+"""SymPy and NumPy reference rules of the matrix functions (matrix powers; expm, logm, sqrtm
+and the eigendecomposition nodes), kept apart from
 :mod:`matcalc.check.sympy_bridge` and :mod:`matcalc.check.numeric`, which own the rest.
 
 Importing :mod:`matcalc.check` registers them in both tables.
@@ -9,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from ..expr.nodes import MatrixPower
+from ..expr.nodes import Expr, MatrixPower
+from ..expr.spectral import DivDiff, EigVals, EigVecs, MatrixFunction
 from .numeric import Array, _ev, _Interp
 from .sympy_bridge import _Ctx, _rule
 
@@ -34,3 +36,98 @@ def _(e: MatrixPower, it: _Interp) -> Array:
     if not float(k).is_integer():
         raise ValueError(f"evaluate: the power {e.k} is {k}, not an integer")
     return np.linalg.matrix_power(it.ev(e.x), int(k))
+
+
+# ----------------------------------------------------------------------------------------
+# Spectral functions of symmetric matrices (matcalc.expr.spectral)
+# ----------------------------------------------------------------------------------------
+
+#: f and f′ of the matrix functions, as SymPy and as NumPy functions.
+_SYMPY_F = {"exp": (sympy.exp, sympy.exp), "log": (sympy.log, lambda t: 1 / t),
+            "sqrt": (sympy.sqrt, lambda t: 1 / (2 * sympy.sqrt(t)))}
+_NUMPY_F = {"exp": (np.exp, np.exp), "log": (np.log, lambda t: 1 / t),
+            "sqrt": (np.sqrt, lambda t: 0.5 / np.sqrt(t))}
+
+
+def _spectrum(e: Expr, cx: _Ctx) -> tuple[list[sympy.Expr], sympy.ImmutableMatrix]:
+    """Eigenvalues and orthonormal eigenvectors of the symmetric ``e.x`` where SymPy has
+    them exactly: 1×1, or diagonal (in the diagonal's order, with Q = I). Else a ValueError."""
+    x = cx.conv(e.x)
+    n = x.rows
+    if n == 1 or x.is_diagonal():
+        return [x[i, i] for i in range(n)], sympy.ImmutableMatrix(sympy.eye(n))
+    raise ValueError(f"to_sympy: the eigendecomposition of {e.x} ({n}×{n}) has no exact "
+                     "SymPy form here; exact checks of expm/logm/sqrtm/eigvalsh cover 1×1 "
+                     "and diagonal matrices (use the numeric checks otherwise)")
+
+
+@_rule.register
+def _(e: MatrixFunction, cx: _Ctx) -> sympy.ImmutableMatrix:
+    """f(S) = Q Diag(f(λ)) Qᵀ; exact for 1×1 and diagonal S (f of the diagonal)."""
+    lam, q = _spectrum(e, cx)
+    f = _SYMPY_F[e.fn][0]
+    return sympy.ImmutableMatrix(q * sympy.diag(*[f(t) for t in lam]) * q.T)
+
+
+@_rule.register
+def _(e: EigVecs, cx: _Ctx) -> sympy.ImmutableMatrix:
+    """Q with S = Q Λ Qᵀ: I for a diagonal S (paired with λ in the diagonal's order)."""
+    return _spectrum(e, cx)[1]
+
+
+@_rule.register
+def _(e: EigVals, cx: _Ctx) -> sympy.ImmutableMatrix:
+    """λ ascending: a 1×1 S, or a diagonal S whose entries are numbers (SymPy cannot order
+    symbols, so a symbolic diagonal of size ≥ 2 is refused rather than left unsorted)."""
+    lam, _ = _spectrum(e, cx)
+    if len(lam) > 1:
+        if not all(t.is_number for t in lam):
+            raise ValueError(f"to_sympy: eigvalsh({e.x}) sorts the eigenvalues, and SymPy "
+                             "cannot order the symbolic diagonal entries; exact checks of "
+                             "eigvalsh cover 1×1 matrices (numeric checks otherwise)")
+        lam = sorted(lam, key=lambda t: float(t))
+    return sympy.ImmutableMatrix(len(lam), 1, lam)
+
+
+@_rule.register
+def _(e: DivDiff, cx: _Ctx) -> sympy.ImmutableMatrix:
+    """f[λᵢ, λⱼ] = (f(λᵢ) − f(λⱼ))/(λᵢ − λⱼ), f′(λᵢ) where λᵢ = λⱼ (same order as Q)."""
+    lam, _ = _spectrum(e, cx)
+    f, df = _SYMPY_F[e.fn]
+
+    def entry(i: int, j: int) -> sympy.Expr:
+        a, b = lam[i], lam[j]
+        if i == j or sympy.simplify(a - b) == 0:
+            return df(a)
+        return (f(a) - f(b)) / (a - b)
+
+    return sympy.ImmutableMatrix(len(lam), len(lam), entry)
+
+
+@_ev.register
+def _(e: MatrixFunction, it: _Interp) -> Array:
+    w, q = np.linalg.eigh(it.ev(e.x))
+    return (q * _NUMPY_F[e.fn][0](w)) @ q.T
+
+
+@_ev.register
+def _(e: EigVals, it: _Interp) -> Array:
+    return np.linalg.eigvalsh(it.ev(e.x)).reshape(-1, 1)
+
+
+@_ev.register
+def _(e: EigVecs, it: _Interp) -> Array:
+    return np.linalg.eigh(it.ev(e.x))[1]
+
+
+@_ev.register
+def _(e: DivDiff, it: _Interp) -> Array:
+    """The plain formula, f′ at the mean where |λᵢ − λⱼ| ≤ 1e-8 max(|λᵢ|, |λⱼ|, 1)."""
+    w = np.linalg.eigvalsh(it.ev(e.x))
+    f, df = _NUMPY_F[e.fn]
+    a, b = w[:, None], w[None, :]
+    gap = a - b
+    close = np.abs(gap) <= 1e-8 * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (f(a) - f(b)) / np.where(close, 1.0, gap)
+    return np.where(close, df((a + b) / 2), out)

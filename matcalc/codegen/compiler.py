@@ -40,7 +40,15 @@ from ..expr.nodes import (
     children,
     walk,
 )
-from . import array_runtime, chain, reduce, runtime, stable, sums  # noqa: F401 (register)
+from . import (  # noqa: F401  (they register)
+    array_runtime,
+    chain,
+    reduce,
+    runtime,
+    spectral,
+    stable,
+    sums,
+)
 from .array_api import ArrayAPI
 from .emit import POSTFIX, Code, Emitter
 from .lower import Lowerer, Val, densify, full, impl_key, lower
@@ -50,7 +58,8 @@ __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 # Names the generated module defines; a symbol with one of these names would shadow them.
 _HELPERS = ("_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
             "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-            "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag")
+            "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag",
+            "_eigh", "_divdiff")
 _RESERVED = {"np", *_HELPERS}
 
 BACKENDS = ("numpy", "array_api")

@@ -15,7 +15,8 @@ from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-           "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag"]
+           "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag",
+           "_eigh", "_divdiff"]
 
 
 def _array(x: Any, name: str) -> np.ndarray:
@@ -243,6 +244,36 @@ def _apply_sum(x: np.ndarray, *terms: np.ndarray) -> np.ndarray:
     for t in terms[2:]:
         total = total + t
     return total @ x
+
+
+def _eigh(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(λ, Q) with s = Q diag(λ) Qᵀ for a symmetric s: λ ascending as an n×1 column."""
+    w, q = np.linalg.eigh(s)
+    return w.reshape(-1, 1), q
+
+
+def _divdiff(fn: str, w: np.ndarray) -> np.ndarray:
+    """F with Fᵢⱼ = f[wᵢ, wⱼ] = (f(wᵢ) − f(wⱼ))/(wᵢ − wⱼ), f′(wᵢ) where wᵢ = wⱼ, for
+    f = exp, log or sqrt on the n×1 eigenvalues w, in forms without cancellation (Higham,
+    *Functions of Matrices*, §11.3 for log): with g = |wᵢ − wⱼ| and the smaller w₋, larger w₊,
+    exp: e^{w₊}·(1 − e^{−g})/g (expm1); log: log1p(g/w₋)/g; sqrt: 1/(√wᵢ + √wⱼ). Each is
+    accurate for every g > 0, so the derivative at the mean is used only where g is below
+    1e-12 relative (to rounding the same number), and S = I or a repeated eigenvalue gives f′."""
+    a = w.reshape(-1, 1)
+    b = a.T
+    if fn == "sqrt":
+        r = np.sqrt(a)
+        return 1.0 / (r + r.T)
+    g = np.abs(a - b)
+    close = g <= 1e-12 * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+    g_safe = np.where(close, 1.0, g)
+    if fn == "exp":
+        out = np.exp(np.maximum(a, b)) * (-np.expm1(-g_safe) / g_safe)
+        return np.where(close, np.exp((a + b) / 2), out)
+    if fn == "log":
+        out = np.log1p(g_safe / np.minimum(a, b)) / g_safe
+        return np.where(close, 2.0 / (a + b), out)
+    raise ValueError(f"no divided differences for {fn!r}")
 
 
 def standalone_source(source: str) -> str:

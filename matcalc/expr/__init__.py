@@ -8,3 +8,5 @@ elementwise functions), :mod:`ops` (zero-aware constructors the rules build with
 
 May import: nothing else of matcalc. Everything else is built on this package.
 """
+
+from . import spectral as _spectral  # noqa: F401, E402  (adds its node types to NODE_TYPES)

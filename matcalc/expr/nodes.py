@@ -547,11 +547,12 @@ class LogSumExp(Expr):
         self._finish(_axis_shape(self.x, self.axis))
 
 
-NODE_TYPES: tuple[type[Expr], ...] = (
+# A list: matcalc.expr.spectral (imported with the package) appends its node types.
+NODE_TYPES: list[type[Expr]] = [
     Symbol, Number, Ones, Identity, Zero, Commutation, Delta, Let, Add, Scale, ScalarMul,
     MatMul, Transpose, Hadamard, Power, Apply, Diag, DiagPart, Vec, Unvec, Kron, Trace,
     Inverse, Det, LogDet, Sum, Norm, Frob, Softmax, LogSumExp, MatrixPower,
-)
+]
 
 # ----------------------------------------------------------------------------------------
 # Generic traversal

@@ -44,7 +44,7 @@ from .nodes import (
 )
 
 __all__ = ["STRUCTURES", "structure_of", "is_symmetric", "is_spd", "is_diagonal",
-           "pushed_transpose", "register_symmetry"]
+           "pushed_transpose", "register_symmetry", "register_spd"]
 
 #: The structures a symbol may declare; each implies symmetry.
 STRUCTURES = ("symmetric", "spd", "diagonal")
@@ -142,9 +142,21 @@ def _extra_symmetric(e: Expr) -> bool:
     return bool(rule(e)) if callable(rule) else False
 
 
+_SPD_RULES: dict[type, object] = {}
+
+
+def register_spd(cls: type, rule: object) -> None:
+    """Declare when a node of type ``cls`` is SPD (``rule(e) -> bool``)."""
+    _SPD_RULES[cls] = rule
+
+
 def is_spd(e: Expr) -> bool:
     """True when ``e`` is symmetric positive definite: an SPD symbol, its inverse, a positive
-    multiple, I, or a sum of SPD matrices."""
+    multiple, I, or a sum of SPD matrices (and the node types registered with
+    :func:`register_spd`: expm(S), sqrtm(S))."""
+    rule = _SPD_RULES.get(type(e))
+    if callable(rule):
+        return bool(rule(e))
     match e:
         case Symbol(structure="spd") | Identity():
             return True

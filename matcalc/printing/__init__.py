@@ -9,6 +9,7 @@ May import: :mod:`matcalc.expr`, :mod:`matcalc.calculus`.
 """
 
 from ..expr import display
+from . import spectral as _spectral  # noqa: F401  (registers the spectral nodes' printers)
 from .derivation import derivation_document, derivation_latex, derivation_text
 from .tex import latex
 from .text import to_str

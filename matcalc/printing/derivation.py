@@ -16,6 +16,7 @@ from typing import Any
 from ..expr.dims import ONE
 from ..expr.nodes import Add, Expr, Frob, Hadamard, Let, Symbol, children
 from .names import check_names, share
+from .spectral import spectral_notes
 from .tex import _paren, latex, latex_document, latex_name
 from .text import PREC, signed_terms, to_str
 
@@ -220,7 +221,9 @@ def derivation_text(d: Any, names: str | None = None) -> str:
             lines.append(f"∂{fsym.name}/∂{to_str(s.lhs)} = {to_str(s.rhs)}")  # type: ignore[arg-type]
         else:
             lines.append(f"{' ' * len(d.name)}  = {to_str(s.rhs)}{rule}")
-    if lets:
+    notes = spectral_notes([*(s.rhs for s in steps), *(z.expr for z in lets)])
+    if lets or notes:
         lines.append("where")
         lines.extend(f"  {z.name} = {to_str(z.expr)}" for z in lets)
+        lines.extend(f"  {note}" for note in notes)
     return "\n".join(lines)

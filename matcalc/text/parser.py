@@ -90,7 +90,7 @@ FUNCTIONS: dict[str, int] = {
     **{name: 1 for name in ELEMENTWISE},
     "sum": 1, "norm1": 1, "norm2": 1, "tr": 1, "det": 1, "logdet": 1, "inv": 1, "diag": 1,
     "Diag": 1, "vec": 1, "kron": 2, "mean": 1, "softmax": 1, "log_softmax": 1,
-    "logsumexp": 1,
+    "logsumexp": 1, "expm": 1, "logm": 1, "sqrtm": 1, "eigvalsh": 1,
 }
 # Functions that take an optional second argument, the axis (0: each column, 1: each row).
 AXIS_FUNCTIONS = ("sum", "mean", "softmax", "log_softmax", "logsumexp")

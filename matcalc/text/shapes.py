@@ -17,6 +17,7 @@ from typing import Any
 import sympy
 
 from ..expr import build as mc  # the public constructors, spelled as users spell them
+from ..expr import spectral
 from ..expr.dims import Dim, check_name, dim
 from ..expr.errors import ParseError, ShapeError, type_error
 from ..expr.nodes import Expr, Ones, Symbol
@@ -375,9 +376,11 @@ class Typer:
         if fn in ("tr", "det", "logdet"):
             self.square(x, fn)
             return (_ONE, _ONE)
-        if fn == "inv":
+        if fn in ("inv", "expm", "logm", "sqrtm"):
             n = self.square(x, fn)
             return (n, n)
+        if fn == "eigvalsh":
+            return (self.square(x, fn), _ONE)
         if fn == "diag" and c == _ONE and r != _ONE:
             self.kind[id(node)] = "Diag"  # MATLAB's diag of a vector: the diagonal matrix
             return (r, r)
@@ -536,6 +539,8 @@ class Builder:
         simple: dict[str, Callable[[Expr], Expr]] = {
             "norm2": mc.norm, "tr": mc.trace, "det": mc.det,
             "logdet": mc.logdet, "inv": mc.inv, "Diag": mc.Diag, "vec": mc.vec,
+            "expm": spectral.expm, "logm": spectral.logm, "sqrtm": spectral.sqrtm,
+            "eigvalsh": spectral.eigvalsh,
         }
         if fn in simple:
             return simple[fn](e[0])
