@@ -95,10 +95,10 @@ def test_text_builds_what_the_python_api_builds(text: str, expected: mc.Expr) ->
 
 def test_the_function_table_is_the_documented_list() -> None:
     # issue 5's list, plus step (relu's derivative), which hand-derived claims need, and
-    # issue 10's reductions along an axis
+    # issue 10's reductions along an axis, issue 11's spectral functions
     documented = ("sin cos tan arcsin arccos arctan exp log tanh abs sign relu sigmoid softplus "
                   "sqrt sum norm1 norm2 tr det logdet inv diag Diag vec kron step mean softmax "
-                  "log_softmax logsumexp").split()
+                  "log_softmax logsumexp expm logm sqrtm eigvalsh").split()
     assert sorted(FUNCTIONS) == sorted(documented)
 
 
