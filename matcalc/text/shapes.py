@@ -403,6 +403,8 @@ class Typer:
 # ----------------------------------------------------------------------------------------
 
 Value = Any  # an Expr, or a SymPy number for a constant subtree
+# The spectral functions, which need an argument known symmetric (logm, sqrtm: SPD)
+_SPECTRAL = ("expm", "logm", "sqrtm", "eigvalsh")
 
 
 class Builder:
@@ -522,6 +524,15 @@ class Builder:
             return mc.exp(e[1] * mc.log(e[0]))
         if kind == "matpow":  # X^k: the matrix power, as on MatrixCalculus.org
             return mc.matrix_power(e[0], int(args[1]))
+        if op == "call" and node.value in _SPECTRAL:
+            try:
+                return self.call(node.value, e, kind)
+            except ShapeError:
+                raise
+            except ValueError as err:  # not known symmetric / SPD: say how text declares it
+                raise ParseError(f"{err} (in text: mc.parse(..., symmetric=[...]) or spd=, "
+                                 f"--symmetric/--spd on the command line; column "
+                                 f"{node.start + 1})", self.t.text, node.start) from None
         if op == "call":
             return self.call(node.value, e, kind)
         raise AssertionError(f"unknown node {op}")

@@ -10,6 +10,7 @@ import sympy
 from ..expr import build as mc
 from ..expr import nodes
 from ..expr.nodes import Expr
+from ..expr.spectral import EigVals, MatrixFunction
 from .shapes import ELEMENTWISE
 
 __all__ = ["unparse"]
@@ -183,6 +184,10 @@ def _unparse(e: Expr) -> tuple[str, int]:  # noqa: C901 - one case per node type
             return f"{_wrap(x, _POSTFIX)}^{k}", _POWER
         case nodes.Apply(fn=fn, x=x, order=0) if fn in ELEMENTWISE:
             return f"{fn}({unparse(x)})", _ATOM
+    if isinstance(e, MatrixFunction):
+        return f"{e.fn}m({unparse(e.x)})", _ATOM
+    if isinstance(e, EigVals):
+        return f"eigvalsh({unparse(e.x)})", _ATOM
     if isinstance(e, (nodes.Softmax, nodes.LogSumExp)):
         name = "softmax" if isinstance(e, nodes.Softmax) else "logsumexp"
         axis = "" if e.axis is None else f", {e.axis}"
