@@ -26,7 +26,6 @@ from ..expr.nodes import (
     Softmax,
     Symbol,
     Zero,
-    children,
     is_scalar_shape,
     map_children,
     replace,
@@ -35,28 +34,13 @@ from ..expr.nodes import (
 from ..expr.ops import add, number
 from .adjoint import Round, isolate, pair
 from .diff import Differentiator
+from .factors import LAYER_DEPTH, Step, factor_steps, lets_outer_first, nonlinear_depth
 from .simplifier import Simplifier, simplify
 from .structured import check_convention, project, projection_rule
 from .vecrules import VecJacobian
 
 __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "jvp", "vjp", "hvp",
            "commutation"]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One line of a derivation.
-
-    ``kind`` is ``"differential"`` (``lhs`` = d(name) and ``rhs`` its differential),
-    ``"rearrange"`` / ``"substitute"`` (a continuation ``= rhs`` of the main equation),
-    ``"intermediate"`` (lhs = dz, rhs = d of z's definition) or ``"gradient"`` (lhs is the
-    variable X, rhs is ∂f/∂X). ``rule`` names the identity or rule that produced it.
-    """
-
-    kind: str
-    lhs: Expr | None
-    rhs: Expr
-    rule: str
 
 
 @dataclass
@@ -70,6 +54,8 @@ class Derivation:
     lets: list[Let] = field(default_factory=list)
     intermediate: dict[Let, Expr] = field(default_factory=dict)
     names: str = "auto"
+    #: the layer names the steps use that derive made (not the user's), outer first
+    generated: list[Let] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -104,30 +90,6 @@ class Derivation:
 # ----------------------------------------------------------------------------------------
 
 
-def _lets_outer_first(e: Expr) -> list[Let]:
-    """Every named intermediate under ``e``, each before the ones its definition uses."""
-    order: list[Let] = []
-    seen: set[Expr] = set()
-
-    def visit(x: Expr) -> None:
-        # Iterative post-order, so deep expressions do not hit the recursion limit.
-        stack: list[tuple[Expr, bool]] = [(x, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                if isinstance(node, Let):
-                    order.append(node)
-                continue
-            if node in seen:
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((c, False) for c in reversed(children(node)))
-
-    visit(e)
-    return list(reversed(order))
-
-
 def _softmax_names(f: Expr, lets: Sequence[Let], simp: Any = simplify) -> dict[Expr, Let]:
     """Names for the softmaxes that f's derivatives contain: p = softmax(z) (P for a
     matrix), so gradients read as the textbook's sum(y) p − y and Diag(p) − p pᵀ.
@@ -159,10 +121,13 @@ def _softmax_names(f: Expr, lets: Sequence[Let], simp: Any = simplify) -> dict[E
 
 def _backprop(
     f: Expr, wrt: Sequence[Symbol], seed: Expr, record: bool, simplifier: Simplifier,
-    convention: str = "space",
+    convention: str = "space", layers: bool = False,
 ) -> Derivation:
+    """The sweep that reads ``seed : df`` as Σ Gᵢ : dXᵢ through f's named intermediates;
+    ``record`` keeps the steps (for a deep f, with ``layers``, those of
+    :func:`~matcalc.calculus.factors.factor_steps`)."""
     d = Differentiator(wrt)
-    lets = [z for z in _lets_outer_first(f) if z is not f]
+    lets = [z for z in lets_outer_first(f) if z is not f]
     # After simplifying, write a named intermediate's name wherever its definition
     # reappears (u for exp(z)): the names people gave read better than the expansions.
     names = {z.expr: z for z in lets}
@@ -189,6 +154,15 @@ def _backprop(
         for k, v in found.items():
             done[k] = simp(add(done[k], v)) if k in done else v
 
+    if record and layers:
+        # a deep f: the steps name each layer and backpropagated factor (δ-style); the
+        # gradients come from the plain sweep below, so they equal grad's
+        taken = {z.name for z in lets} | {s.name for s in f.free_symbols}
+        taken |= {str(n) for s in f.free_symbols for n in s.shape}
+        body = f.expr if isinstance(f, Let) else f
+        steps[:], deriv.lets, deriv.generated = factor_steps(
+            body, wrt, seed, simplifier, names, convention, taken, fname)
+        record = False
     if record:
         steps.append(Step("differential", Delta(fname), df, "differential rules"))
     run(df, seed, [])
@@ -214,8 +188,10 @@ def _backprop(
             if x.structure is not None and deriv.gradients[x] != G:
                 rule = projection_rule(x, convention)
             steps.append(Step("gradient", x, deriv.gradients[x], rule))
-    used = {n for g in deriv.gradients.values() for n in walk(g) if isinstance(n, Let)}
-    deriv.lets = lets[::-1] + [z for z in dict.fromkeys(auto.values()) if z in used or record]
+    used = {n for g in deriv.gradients.values() for n in walk(g)
+            if isinstance(n, Let)} if auto and not (record or layers) else set()
+    softmaxes = [z for z in dict.fromkeys(auto.values()) if z in used or record or layers]
+    deriv.lets = (deriv.lets if layers else lets[::-1]) + softmaxes
     return deriv
 
 
@@ -246,8 +222,11 @@ def derive(f: Expr, wrt: Any, names: str = "auto", convention: str = "space") ->
     names : {"auto", "lets", "none"}
         How the printed derivation names things. ``"auto"`` (the default): the named
         intermediates of ``f`` (``mc.let``), and ``t₁ = …`` for each factor that a step or
-        the gradients repeat; ``"lets"``: the named intermediates only; ``"none"``:
-        everything written out (named intermediates are expanded before deriving).
+        the gradients repeat; for a deep ``f`` (nonlinearities nested three deep or more)
+        also each layer and each backpropagated factor (``G_t₂ = ∂f/∂t₂ = …``), so the
+        derivation of an L-layer network has O(L) lines of bounded width; ``"lets"``: the
+        named intermediates only; ``"none"``: everything written out (named intermediates
+        are expanded before deriving).
     convention : {"space", "entries"}
         For structured variables, as in :func:`grad`.
 
@@ -265,8 +244,9 @@ def derive(f: Expr, wrt: Any, names: str = "auto", convention: str = "space") ->
                          f"{', '.join(map(repr, _NAMES))}")
     if names == "none":
         f = _expand_lets(f)
+    layers = names == "auto" and nonlinear_depth(f, xs) >= LAYER_DEPTH
     deriv = _backprop(f, xs, number(1), True, Simplifier(),
-                      check_convention(convention, "mc.derive"))
+                      check_convention(convention, "mc.derive"), layers)
     deriv.names = names
     return deriv
 
@@ -380,7 +360,7 @@ def jacobian(F: Expr, x: Symbol) -> Expr:
     expect_symbol(x, "mc.jacobian", "x")
     d = Differentiator([x])
     J = VecJacobian(x, lambda z: d(z.expr))
-    lets = _lets_outer_first(F)
+    lets = lets_outer_first(F)
     names = {simplify(z.expr): z for z in lets if isinstance(z.expr, Softmax)}
     names.update({z.expr: z for z in lets if isinstance(z.expr, Softmax)})
     return replace(simplify(J(d(F))), {**names, **_softmax_names(F, lets)})

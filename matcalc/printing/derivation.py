@@ -70,9 +70,12 @@ def _named(d: Any, names: str | None) -> tuple[list[Any], list[Let]]:
     names = check_names(names or getattr(d, "names", "auto"))
     # the user's names are listed even where only their differential is (dY, not Y)
     named = share([*(s.rhs for s in d.steps), *d.lets], "lets" if names == "none" else names,
-                  [s.kind == "gradient" for s in d.steps] + [False] * len(d.lets))
+                  [s.kind == "gradient" for s in d.steps] + [False] * len(d.lets),
+                  getattr(d, "generated", ()))
     steps = [replace_step(s, rhs) for s, rhs in zip(d.steps, named.exprs)]
-    return steps, named.where()
+    # a backpropagated factor is defined on a line of its own, not under "where"
+    inline = {s.rhs.name for s in d.steps if s.kind == "factor" and isinstance(s.rhs, Let)}
+    return steps, [z for z in named.where() if z.name not in inline]
 
 
 def replace_step(step: Any, rhs: Expr) -> Any:
@@ -169,6 +172,11 @@ def _step_rows(d: Any, names: str | None) -> list[tuple[str, str]]:
             restate = True
         elif s.kind == "gradient":
             rows = _rows(rf"\frac{{\partial {name}}}{{\partial {latex(s.lhs)}}} &= ", s.rhs)  # type: ignore[arg-type]
+        elif s.kind == "factor":
+            rows = _rows(_factor_head(s, d.name, tex=True), _definition(s.rhs))
+        elif s.lhs is not None:  # a new equation: G_z : dz = …
+            rows = _rows(f"{latex(s.lhs)} &= ", s.rhs)
+            restate = False
         else:
             lead = rf"\mathrm{{d}}{name} &= " if restate else "&= "
             restate = False
@@ -181,6 +189,20 @@ def _step_rows(d: Any, names: str | None) -> list[tuple[str, str]]:
         lead = r"\text{where }" if i == 0 else r"\phantom{\text{where }}"
         out.append((rf"&\qquad {lead}{latex_name(z.name)} = {latex(z.expr)}", ""))
     return out
+
+
+def _definition(e: Expr) -> Expr:
+    return e.expr if isinstance(e, Let) else e
+
+
+def _factor_head(s: Any, fname: str, tex: bool = False) -> str:
+    """``G_z = ∂f/∂z`` for a backpropagated factor's step (just ∂f/∂z when written out)."""
+    of = latex(s.lhs) if tex else to_str(s.lhs)
+    if tex:
+        head = rf"\frac{{\partial {latex_name(fname)}}}{{\partial {of}}}"
+        return f"{latex_name(s.rhs.name)} &= {head} = " if isinstance(s.rhs, Let) else f"{head} &= "
+    head = f"∂{fname}/∂{of}"
+    return f"{s.rhs.name} = {head}" if isinstance(s.rhs, Let) else head
 
 
 def derivation_latex(d: Any, names: str | None = None) -> str:
@@ -211,16 +233,24 @@ def derivation_text(d: Any, names: str | None = None) -> str:
     fsym = Symbol(d.name, ONE, ONE)
     lines: list[str] = []
     steps, lets = _named(d, names)
+    indent = len(d.name) + 1  # where a continuation's "=" goes: under the equation's own
     for s in steps:
         rule = f"    [{s.rule}]" if s.rule else ""
         if s.kind == "differential":
             lines.append(f"d{d.name} = {to_str(s.rhs)}{rule}")
+            indent = len(d.name) + 1
         elif s.kind == "intermediate":
             lines.append(f"  where {to_str(s.lhs)} = {to_str(s.rhs)}{rule}")  # type: ignore[arg-type]
         elif s.kind == "gradient":
             lines.append(f"∂{fsym.name}/∂{to_str(s.lhs)} = {to_str(s.rhs)}")  # type: ignore[arg-type]
+        elif s.kind == "factor":
+            lines.append(f"{_factor_head(s, fsym.name)} = {to_str(_definition(s.rhs))}")
+        elif s.lhs is not None:
+            lead = to_str(s.lhs)
+            lines.append(f"{lead} = {to_str(s.rhs)}{rule}")
+            indent = len(lead)
         else:
-            lines.append(f"{' ' * len(d.name)}  = {to_str(s.rhs)}{rule}")
+            lines.append(f"{' ' * indent} = {to_str(s.rhs)}{rule}")
     notes = spectral_notes([*(s.rhs for s in steps), *(z.expr for z in lets)])
     if lets or notes:
         lines.append("where")

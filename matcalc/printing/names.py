@@ -14,10 +14,11 @@ inside the parent's name already. Bookkeeping is one pass over the DAG, so long 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..calculus.factors import SUBSCRIPTS as _SUBSCRIPTS
+from ..calculus.factors import generated_letter as _letter
 from ..expr.nodes import (
     Apply,
     Commutation,
@@ -42,10 +43,6 @@ __all__ = ["NAMES", "Named", "share", "expand_lets", "check_names"]
 NAMES = ("auto", "lets", "none")
 
 _ATOMS = (Symbol, Let, Number, Ones, Identity, Zero, Delta, Commutation)
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-# Letters for generated names, in order of preference; the first that no user name
-# resembles is taken.
-_LETTERS = "tuvspqrabc"
 # A shared subexpression of fewer nodes than this reads as fast as its name would: Xᵀ,
 # 2 x, xᵀ x, yhat - y stay as they are.
 _MIN_NODES = 4
@@ -105,43 +102,36 @@ def expand_lets(e: Expr) -> Expr:
     return go(e)
 
 
-def _user_names(roots: Iterable[Expr]) -> set[str]:
-    names: set[str] = set()
+def _user_names(roots: Sequence[Expr], lets: Iterable[Let]) -> set[str]:
+    """The names of the symbols, dims and named intermediates of ``roots``."""
+    symbols: set[Symbol] = set()
     for e in roots:
-        for s in e.free_symbols:
-            names.add(s.name)
-            names.update(str(d) for d in s.shape)
-        names.update(z.name for z in _lets_in(e))
+        symbols.update(e.free_symbols)
+    names = {s.name for s in symbols} | {z.name for z in lets}
+    names.update(str(d) for d in {d for s in symbols for d in s.shape})
     return names
 
 
-def _letter(taken: set[str]) -> str:
-    """The first letter that no user name resembles (t, t1, t_1, t₁, t_k...)."""
-    for letter in _LETTERS:
-        pattern = re.compile(rf"^{letter}(_?\w*|[₀-₉]*)$")
-        if not any(pattern.match(name) and name != letter * 2 for name in taken):
-            return letter
-    return "τ"  # every Latin candidate is taken: a Greek letter cannot be a user's identifier
-
-
-def _lets_in(e: Expr) -> list[Let]:
-    """The named intermediates under ``e`` (through definitions), each after those it uses."""
+def _lets_in(*roots: Expr) -> list[Let]:
+    """The named intermediates under ``roots`` (through definitions), each after those it
+    uses; one walk over them all, so that each definition is entered once."""
     order: list[Let] = []
     seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(e, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            if isinstance(node, Let):
-                order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        kids = (node.expr,) if isinstance(node, Let) else children(node)
-        stack.extend((c, False) for c in reversed(kids))
-    return order
+    for e in roots:
+        stack: list[tuple[Expr, bool]] = [(e, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                if isinstance(node, Let):
+                    order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            kids = (node.expr,) if isinstance(node, Let) else children(node)
+            stack.extend((c, False) for c in reversed(kids))
+    return list(dict.fromkeys(order))
 
 
 def _post_order(roots: Sequence[Expr]) -> list[Expr]:
@@ -165,13 +155,18 @@ def _post_order(roots: Sequence[Expr]) -> list[Expr]:
     return order
 
 
-def _uses(root: Expr) -> dict[Expr, int]:
-    """How many parents each node under ``root`` has (a node twice in one parent: twice)."""
+def _uses(root: Expr, lets: list[Let]) -> dict[Expr, int]:
+    """How many parents each node under ``root`` has (a node twice in one parent: twice).
+
+    A named intermediate is not entered: its definition is printed once, on its own line,
+    and counted once, on its own (it is appended to ``lets``)."""
     uses: dict[Expr, int] = {root: 1}
-    stack = [root]
+    stack = [root.expr] if isinstance(root, Let) else [root]
     while stack:
         node = stack.pop()
-        if isinstance(node, _ATOMS) and not isinstance(node, Let):
+        if isinstance(node, _ATOMS):
+            if isinstance(node, Let):
+                lets.append(node)
             continue
         for c in children(node):
             if c not in uses:
@@ -182,22 +177,34 @@ def _uses(root: Expr) -> dict[Expr, int]:
 
 
 def _shared(exprs: Sequence[Expr], together: Sequence[bool]) -> set[Expr]:
-    """Nodes used twice within one expression, or in two of those printed ``together``."""
+    """Nodes used twice within one expression, or in two of those printed ``together``;
+    the definitions of named intermediates are each looked at once, on their own."""
     shared: set[Expr] = set()
     seen_in: dict[Expr, int] = {}
-    for i, (e, group) in enumerate(zip(exprs, together)):
-        for node, n in _uses(e).items():
+    lets: list[Let] = []
+    entered: set[int] = set()
+    todo = [(e, group) for e, group in zip(exprs, together)]
+    i = 0
+    while i < len(todo):
+        e, group = todo[i]
+        for node, n in _uses(e, lets).items():
             if n > 1:
                 shared.add(node)
             if group:
                 first = seen_in.setdefault(node, i)
                 if first != i:
                     shared.add(node)
+        for z in lets:
+            if id(z) not in entered:
+                entered.add(id(z))
+                todo.append((z.expr, False))
+        lets.clear()
+        i += 1
     return shared
 
 
 def share(exprs: Sequence[Expr], names: str = "auto",
-          together: Sequence[bool] | None = None) -> Named:
+          together: Sequence[bool] | None = None, generated: Sequence[Let] = ()) -> Named:
     """Name the shared factors of ``exprs``, which are printed together.
 
     Parameters
@@ -213,6 +220,9 @@ def share(exprs: Sequence[Expr], names: str = "auto",
         of one call). The steps of a derivation each stand alone: a factor that is
         repeated only from one step to the next keeps its form, so each step shows what
         changed.
+    generated : sequence of Let, optional
+        Names among those of ``exprs`` that were generated already (a derivation's layer
+        names): the new names continue their numbering rather than read as the user's.
 
     Returns
     -------
@@ -225,16 +235,16 @@ def share(exprs: Sequence[Expr], names: str = "auto",
     exprs = list(exprs)
     if names == "none":
         return Named([expand_lets(e) for e in exprs], [])
-    user_lets: list[Let] = []
-    for e in exprs:
-        user_lets.extend(z for z in _lets_in(e) if z not in user_lets)
+    user_lets = _lets_in(*exprs)
     if names == "lets":
         return Named(exprs, user_lets)
     together = [True] * len(exprs) if together is None else list(together)
     shared = _shared(exprs, together) - set(exprs) - {z.expr for z in user_lets}
-    letter = _letter(_user_names(exprs))
+    made = {z.name for z in generated}
+    letter = _letter(_user_names(exprs, user_lets) - made)
+    start = sum(1 for name in made if name.startswith(letter))
     rewritten: dict[Expr, Expr] = {}
-    generated: list[Let] = []
+    new_lets: list[Let] = []
 
     def new(c: Expr) -> Expr:
         return rewritten.get(c, c)
@@ -246,16 +256,13 @@ def share(exprs: Sequence[Expr], names: str = "auto",
         out = map_children(node, new)
         if (node in shared and not isinstance(node, Let) and not node.deltas
                 and _worth_a_name(node, out)):
-            out = Let(f"{letter}{len(generated) + 1}".translate(_SUBSCRIPTS), out)
-            generated.append(out)
+            out = Let(f"{letter}{start + len(new_lets) + 1}".translate(_SUBSCRIPTS), out)
+            new_lets.append(out)
         rewritten[node] = out
-    if not generated:
+    if not new_lets:
         return Named(exprs, user_lets)
     new_exprs = [rewritten[e] for e in exprs]
-    lets: list[Let] = []
-    for e in new_exprs:
-        lets.extend(z for z in _lets_in(e) if z not in lets)
-    return Named(new_exprs, lets, tuple(generated))
+    return Named(new_exprs, _lets_in(*new_exprs), tuple(new_lets))
 
 
 def _worth_a_name(node: Expr, e: Expr) -> bool:

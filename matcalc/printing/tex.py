@@ -119,6 +119,9 @@ def _split_accent(head: str) -> tuple[str, str | None]:
 
 
 def _subscript(part: str) -> str:
+    m = _TRAILING_DIGITS.match(part)
+    if m and len(m.group(1)) == 1 and _letter(m.group(1)) is not None:
+        return f"{m.group(1)}_{{{m.group(2)}}}"  # G_t1, G_H3: a name as a subscript
     if part.isdigit() or _letter(part) is not None:
         return _GREEK.get(part, part)
     if len(part) <= 2:  # indices such as ``ij``
