@@ -89,3 +89,24 @@ def test_finite_differences(label, f, var, expected):
     g = mc.grad(f, var)
     assert fd_grad_check(f, var, g, dims={n: 4, m: 5, p: 3}, rng=7)
     assert fd_grad_check(f, var, expected, dims={n: 4, m: 5, p: 3}, rng=7)
+
+
+# Eq. 90, ∂(Xⁿ)ₖₗ/∂Xᵢⱼ = Σᵣ (Xʳ Jⁱʲ Xⁿ⁻¹⁻ʳ)ₖₗ, is a Jacobian: vec(dXⁿ) = Σᵣ (Xⁿ⁻¹⁻ʳ)ᵀ ⊗ Xʳ vec(dX).
+# Eqs. 58, 91, 92, 121 and 122 (matrix powers under det, aᵀ·b and tr) are in
+# test_matrix_power.py; the spectral functions (expm, logm, sqrtm, eigvalsh) in test_spectral.py.
+def test_eq90_jacobian_of_a_matrix_power():
+    import numpy as np
+    import sympy
+
+    from matcalc.check.numeric import evaluate
+    from matcalc.check.sympy_bridge import to_sympy
+
+    J = mc.jacobian(mc.matrix_power(X, 3), X)
+    Xr = [mc.eye(n), X, mc.matrix_power(X, 2)]
+    expected = mc.kron(Xr[2].T, Xr[0]) + mc.kron(X.T, X) + mc.kron(Xr[0], Xr[2])
+    x0 = np.random.default_rng(0).standard_normal((4, 4))
+    np.testing.assert_allclose(evaluate(J, {X: x0}), evaluate(expected, {X: x0}), rtol=1e-12)
+    xs = to_sympy(X, {n: 2})
+    vec = lambda M: sympy.Matrix(M.T.reshape(4, 1))  # noqa: E731 - column-major, as vec
+    want = vec(xs ** 3).jacobian(vec(xs))
+    assert sympy.expand(to_sympy(J, {n: 2}) - want) == sympy.zeros(4, 4)

@@ -1,6 +1,7 @@
-"""Matrix powers Xᵏ (mc.matrix_power, text ``X^k``): the Cookbook's identities (eqs. 58, 90,
-91, 121, 122) and SymPy's own matrix-expression derivatives of Tr(X**k) and det(X**j),
-exactly at small dims and by central differences at larger ones."""
+"""Matrix powers Xᵏ (mc.matrix_power, text ``X^k``): the Cookbook's identities (eqs. 58, 91,
+92, 121, 122 of the 2012 edition; eq. 90, the Jacobian, is in test_cookbook.py) and SymPy's
+own matrix-expression derivatives of Tr(X**k) and det(X**j), exactly at small dims and by
+central differences at larger ones."""
 
 from __future__ import annotations
 
@@ -40,11 +41,11 @@ CASES = [
     ("eq121 tr(X⁴)", mc.tr(P(X, 4)), 4 * P(X, 3).T, {n: 2}),
     ("eq122 tr(AX³)", mc.tr(A @ P(X, 3)),
      total([(P(X, r) @ A @ P(X, 2 - r)).T for r in range(3)]), {n: 2}),
-    ("eq90 aᵀX³b", a.T @ P(X, 3) @ b,
+    ("eq91 aᵀX³b", a.T @ P(X, 3) @ b,
      total([P(X, r).T @ a @ b.T @ P(X, 2 - r).T for r in range(3)]), {n: 2}),
-    # eq. 91's f; the gradient as derived by hand, Σᵣ (Xʳ)ᵀ Xⁿ (a bᵀ + b aᵀ) (Xⁿ⁻¹⁻ʳ)ᵀ
+    # eq. 92's f; the gradient as derived by hand, Σᵣ (Xʳ)ᵀ Xⁿ (a bᵀ + b aᵀ) (Xⁿ⁻¹⁻ʳ)ᵀ
     # (the form recalled from the Cookbook has its first sum transposed, which SymPy refutes)
-    ("eq91 aᵀ(X²)ᵀX²b", a.T @ P(X, 2).T @ P(X, 2) @ b,
+    ("eq92 aᵀ(X²)ᵀX²b", a.T @ P(X, 2).T @ P(X, 2) @ b,
      total([P(X, r).T @ P(X, 2) @ (a @ b.T + b @ a.T) @ P(X, 1 - r).T for r in range(2)]),
      {n: 2}),
 ]
