@@ -140,6 +140,33 @@ def test_hessian_and_hvp_respect_symmetry() -> None:
     assert np.allclose(evaluate(hv, pt, {n: 3}).reshape(-1, 1, order="F"), Hv)
 
 
+def _projector(structure: str, k: int) -> np.ndarray:
+    """vec V ↦ vec of V's part within the structure, column-major vec."""
+    cols = []
+    for j in range(k * k):
+        e = np.zeros(k * k)
+        e[j] = 1
+        v = e.reshape(k, k, order="F")
+        v = np.diag(np.diag(v)) if structure == "diagonal" else (v + v.T) / 2
+        cols.append(v.reshape(-1, order="F"))
+    return np.array(cols).T
+
+
+@pytest.mark.parametrize("X", [S, D], ids=["symmetric", "diagonal"])
+def test_hessian_acts_on_directions_within_the_structure(X) -> None:
+    """Both sides projected: H = P H P, so H is symmetric and sees no antisymmetric (or
+    off-diagonal) direction, as the gradient in the space of such matrices does."""
+    A = mc.matrix("A", n, n)
+    f = mc.tr(X @ A @ X @ A) + mc.sum((X @ A) * (X @ A))
+    H = mc.hessian(f, X)
+    pt = random_point([f], {n: 3}, 2)
+    h = evaluate(H, pt, {n: 3})
+    proj = _projector(X.structure, 3)
+    np.testing.assert_allclose(proj @ h @ proj, h, atol=1e-12)
+    np.testing.assert_allclose(h, h.T, atol=1e-12)
+    assert fd_jacobian_check(mc.grad(f, X), X, H, dims={n: 3})
+
+
 def test_verify_hints_at_symmetry_and_accepts_when_declared() -> None:
     r = mc.verify(x.T @ A @ x, x, "2*A*x")
     assert not r and r.kind == "symmetric"

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sympy
+
 from ..expr import display
 from ..expr.args import expect_symbol, expect_symbols
 from ..expr.build import as_expr
@@ -20,18 +22,21 @@ from ..expr.errors import ShapeError, type_error
 from ..expr.nodes import (
     Commutation,
     Delta,
+    Diag,
     Expr,
+    Identity,
     Let,
     LogSumExp,
     Softmax,
     Symbol,
+    Vec,
     Zero,
     is_scalar_shape,
     map_children,
     replace,
     walk,
 )
-from ..expr.ops import add, number
+from ..expr.ops import add, mm, number, scale
 from .adjoint import Round, isolate, pair
 from .diff import Differentiator
 from .factors import LAYER_DEPTH, Step, factor_steps, lets_outer_first, nonlinear_depth
@@ -368,9 +373,20 @@ def jacobian(F: Expr, x: Symbol) -> Expr:
 
 @deep
 def hessian(f: Expr, x: Symbol) -> Expr:
-    """``jacobian(grad(f, x), x)``."""
+    """``jacobian(grad(f, x), x)``; for a structured x, acting on directions within the
+    structure: H P with P = ½(I + K) (symmetric x: P vec V = vec sym V) or Diag(vec I)
+    (diagonal x), so that H is symmetric and H vec V = vec(hvp(f, x, V)) for every V.
+    (The gradient is already in the structure, so P H = H; this projects the input side.)"""
     f = _require_scalar(f, "hessian")
-    return jacobian(grad(f, expect_symbol(x, "mc.hessian", "x")), x)  # type: ignore[arg-type]
+    H = jacobian(grad(f, expect_symbol(x, "mc.hessian", "x")), x)  # type: ignore[arg-type]
+    if x.structure is None:
+        return H
+    n = x.shape[0]
+    if x.structure == "diagonal":
+        P: Expr = Diag(Vec(Identity(n)))
+    else:
+        P = scale(sympy.Rational(1, 2), add(Identity(n * n), Commutation(n, n)))
+    return simplify(mm(H, P))
 
 
 @deep
