@@ -11,7 +11,7 @@ import matcalc as mc
 from matcalc.codegen.lower import LOWERINGS
 from matcalc.expr import nodes as N
 from matcalc.expr.functions import FUNCTIONS
-from matcalc.expr.spectral import DivDiff, EigVals, EigVecs, MatrixFunction
+from matcalc.expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
 
 # ----------------------------------------------------------------------------------------
 # A tiny dense reference evaluator: everything as explicit 2-D arrays, the naive way.
@@ -131,11 +131,18 @@ def ref(e: N.Expr, env: dict, dims: dict, fns: dict | None = None) -> np.ndarray
             return np.linalg.eigvalsh(r(e.x)).reshape(-1, 1)
         case EigVecs():
             return np.linalg.eigh(r(e.x))[1]
-        case DivDiff():  # distinct eigenvalues at the test point: the plain formula
+        case DivDiff():  # distinct eigenvalues at the test point: the plain formulas
             w = np.linalg.eigvalsh(r(e.x))
-            f = _NP_FN[e.fn]
+            f, df = _NP_FN[e.fn], _NP_D[e.fn]
             d = np.subtract.outer(w, w) + np.eye(len(w))
-            return (np.subtract.outer(f(w), f(w)) + np.diag(d.diagonal() * _NP_D[e.fn](w))) / d
+            first = (np.subtract.outer(f(w), f(w)) + np.diag(df(w))) / d
+            if e.order == 1:
+                return first
+            half_d2 = {"exp": np.exp(w) / 2, "log": -0.5 / w**2, "sqrt": -w**-1.5 / 8}[e.fn]
+            return (df(w)[:, None] - first + np.diag(half_d2)) / d
+        case EigGap():
+            w = np.linalg.eigvalsh(r(e.x))
+            return 1 / (np.subtract.outer(w, w).T + np.eye(len(w))) - np.eye(len(w))
     raise AssertionError(f"reference evaluator lacks {type(e).__name__}")
 
 
@@ -259,6 +266,8 @@ CASES = {
     "expm": mc.expm(S + S.T) @ x, "logm_sqrtm": mc.logm(mc.sqrtm(mc.expm(S.T @ S / 4))),
     "eigvalsh": mc.eigvalsh(S + S.T), "eigvecs": EigVecs(S + S.T) @ x,
     "divdiff": DivDiff("log", mc.expm(S + S.T)) * DivDiff("sqrt", mc.expm(S + S.T)),
+    "divdiff2": DivDiff("log", mc.expm(S + S.T), 2) + DivDiff("sqrt", mc.expm(S + S.T), 2)
+    + DivDiff("exp", S + S.T, 2), "eiggap": EigGap(S + S.T),
     "matrix_power": mc.matrix_power(S, 3) @ x, "matrix_power_diag": mc.matrix_power(mc.Diag(x), 2),
     "inverse": mc.inv(S), "inverse_diag": mc.inv(mc.Diag(x)), "inverse_product": mc.inv(S) @ T,
     "inverse_right": A @ mc.inv(S), "inverse_kron": mc.inv(mc.kron(S, T + 5 * mc.eye(n))),

@@ -57,7 +57,7 @@ from matcalc.expr.nodes import (
     Zero,
     walk,
 )
-from matcalc.expr.spectral import DivDiff, EigVecs
+from matcalc.expr.spectral import DivDiff, EigGap, EigVecs
 from matcalc.printing.tex import _latex, latex, latex_dim, latex_document, latex_name
 
 m, n, p = mc.dims("m n p")
@@ -213,6 +213,7 @@ SAMPLES: list[tuple[mc.Expr, str]] = [
     (mc.expm(Ssym), r"e^{S}"), (mc.sqrtm(Pspd), r"P^{1/2}"),
     (mc.logm(Pspd), r"\operatorname{logm}(P)"), (mc.eigvalsh(A + A.T), r"\lambda_{A + A^{\top}}"),
     (EigVecs(Ssym).T, r"Q_{S}^{\top}"), (DivDiff("exp", Ssym), r"\exp^{[1]}(\lambda_{S})"),
+    (DivDiff("log", Pspd, 2), r"\log^{[2]}(\lambda_{P})"), (EigGap(Ssym), r"E_{S}"),
 ]
 
 

@@ -40,7 +40,7 @@ from matcalc.expr.nodes import (
     Vec,
     Zero,
 )
-from matcalc.expr.spectral import DivDiff, EigVals, EigVecs, MatrixFunction
+from matcalc.expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
 
 # Tables that must cover every node type: (module, singledispatch function name).
 FULL_TABLES = [
@@ -59,7 +59,7 @@ LINEAR = {Add, Scale, ScalarMul, MatMul, Transpose, Hadamard, Diag, DiagPart, Ve
 # whose differentials the d rules rewrite into linear nodes.
 NOT_LINEAR = {Symbol, Number, Ones, Identity, Zero, Commutation, Delta, Let, Power, Apply,
               Inverse, Det, LogDet, Norm, Softmax, LogSumExp, MatrixPower,
-              MatrixFunction, EigVals, EigVecs, DivDiff}
+              MatrixFunction, EigVals, EigVecs, DivDiff, EigGap}
 
 
 def test_every_node_type_is_classified_for_the_linear_tables():

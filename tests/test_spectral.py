@@ -5,7 +5,7 @@ Checked here: the closed forms the rewrites reach (∇ tr e^S = e^S, ∇ tr log 
 central differences along symmetric directions, SciPy's Fréchet derivative of expm and
 mpmath's 40-digit logm/sqrtm, repeated eigenvalues (S = I), the compiled code against the
 reference interpreter (one eigh per S), exact SymPy at 1×1 and for diagonal matrices,
-printing, the text syntax and the errors.
+hvp and Hessians through the decomposition (dQ, dF), printing, the text syntax and the errors.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sympy
 
 import matcalc as mc
 from matcalc import cli
-from matcalc.check.fdcheck import fd_grad_check
+from matcalc.check.fdcheck import fd_grad_check, fd_jacobian_check
 from matcalc.check.numeric import evaluate
 from matcalc.check.sympy_bridge import to_sympy
 from matcalc.codegen.runtime import _divdiff
@@ -163,6 +163,11 @@ def test_sympy_exact_at_1x1_and_for_diagonal_matrices() -> None:
     for f, x in [(mc.tr(mc.expm(s) * mc.logm(p)), s), (mc.tr(mc.sqrtm(p) * mc.logm(p)), p),
                  (mc.sum(mc.eigvalsh(s) * mc.eigvalsh(s)), s)]:
         assert mc.check_grad(f, x)
+    # second order at 1×1: dF = 2 f[λ, λ, λ] dλ = f″ dλ
+    f = mc.tr(mc.sqrtm(p) @ mc.logm(p))
+    t = sympy.Symbol("p", real=True)
+    want = sympy.diff(sympy.sqrt(t) * sympy.log(t), t, 2)
+    assert sympy.simplify(to_sympy(mc.hessian(f, p))[0, 0] - want) == 0
     D = mc.diagonal("D", 2)
     B = mc.matrix("B", 2, 2)
     assert mc.check_grad(mc.sum(mc.expm(D) * B), [D, B])
@@ -196,9 +201,41 @@ def test_vjp_and_hvp_through_the_rules() -> None:
     assert hvp == jvp
 
 
-def test_second_derivatives_through_the_decomposition_are_refused_clearly() -> None:
-    with pytest.raises(ValueError, match="second derivatives"):
-        mc.hessian(mc.sum(mc.expm(S) * A), S)
+@pytest.mark.parametrize("label, f, x", LOSSES[1:7], ids=[c[0] for c in LOSSES[1:7]])
+def test_hvp_through_the_decomposition_matches_differences_of_the_gradient(label, f, x):
+    """Second order: dQ = Q (E ⊙ (Qᵀ dS Q)) and dF = Diag(dλ) D + Dᵀ Diag(dλ), at distinct
+    eigenvalues, against central differences of the compiled gradient."""
+    g, hv = mc.grad(f, x), mc.hvp(f, x, V)
+    args = sorted(f.free_symbols | {V}, key=lambda s: s.name)
+    fn = mc.compile([g, hv], args=args)
+    pt = _point()
+    vals = {k: pt[k] for k in fn.args}
+    h = 1e-5
+    plus = fn(**{**vals, x.name: vals[x.name] + h * pt["V"]})[0]
+    minus = fn(**{**vals, x.name: vals[x.name] - h * pt["V"]})[0]
+    np.testing.assert_allclose(fn(**vals)[1], (plus - minus) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def test_hessian_through_the_decomposition() -> None:
+    f = mc.sum(mc.logm(P) * A)
+    H = mc.hessian(f, P)
+    assert fd_jacobian_check(mc.grad(f, P), P, H, values=_point())
+
+
+def test_hvp_at_a_repeated_eigenvalue_is_nan_not_a_wrong_number() -> None:
+    """dQ is undefined where eigenvalues coincide; E_S is NaN there, so an hvp that goes
+    through the decomposition says so rather than dropping terms. A closed form does not
+    (∇ tr e^S = e^S, so its hvp is first order)."""
+    fn = mc.compile(mc.hvp(mc.sum(mc.expm(S) * A), S, V), args=[S, A, V])
+    pt = _point()
+    assert np.isnan(fn(S=np.eye(N), A=pt["A"], V=pt["V"])).any()
+    closed = mc.compile(mc.hvp(mc.tr(mc.expm(S)), S, V), args=[S, V])
+    assert np.all(np.isfinite(closed(S=np.eye(N), V=pt["V"])))
+
+
+def test_third_derivatives_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match="third derivatives"):
+        mc.jvp(mc.hvp(mc.sum(mc.expm(S) * A), S, V), S, V)
 
 
 # ---- printing, text, errors -----------------------------------------------------------------

@@ -12,6 +12,11 @@ the divided difference there is the derivative. The adjoint machinery brings the
 gradients, G ↦ Q (F ⊙ (Qᵀ G Q)) Qᵀ, which the structured-gradient convention then reads
 in the space of symmetric matrices.
 
+Second derivatives differentiate the nodes themselves: dQ = Q (E ⊙ (Qᵀ dS Q)) with
+Eᵢⱼ = 1/(λⱼ − λᵢ) (distinct eigenvalues only: E is NaN where two coincide), dF =
+Diag(dλ) D + Dᵀ Diag(dλ) with Dᵢⱼ = f[λᵢ, λᵢ, λⱼ], and dE = Diag(dλ)(E ⊙ E) − (E ⊙ E)Diag(dλ).
+Third derivatives (d of D) are refused with an error.
+
 The rewrites read the results back as a person would: QᵀQ = QQᵀ = I, the diagonal of F
 is f′(λ), and Q Diag(g(λ)) Qᵀ = g(S) for the functions g that have a name (exp, log,
 sqrt, the identity, 1/x). Importing :mod:`matcalc.calculus` registers them.
@@ -36,9 +41,10 @@ from ..expr.nodes import (
     Scale,
     Trace,
     Transpose,
+    Zero,
 )
 from ..expr.ops import add, diag, diag_part, had, mm, scale, tp
-from ..expr.spectral import DivDiff, EigVals, EigVecs, MatrixFunction
+from ..expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
 from .diff import DIFF_RULES, Differentiator
 from .simplifier import rule
 
@@ -66,24 +72,39 @@ def _(e: EigVals, d: Differentiator) -> Expr:
     return diag_part(_sandwich(EigVecs(e.x), d(e.x)))
 
 
+def _dlam(e: Expr, d: Differentiator) -> Expr:
+    """Diag(dλ) = Diag(diag(Qᵀ dS Q)) for the S of ``e``."""
+    return diag(diag_part(_sandwich(EigVecs(e.x), d(e.x))))  # type: ignore[attr-defined]
+
+
 @DIFF_RULES.register
 def _(e: EigVecs, d: Differentiator) -> Expr:
-    """dQ = Q (E ⊙ (Qᵀ dS Q)), Eᵢⱼ = 1/(λⱼ − λᵢ) (Magnus & Neudecker, ch. 8, Theorem 8) is
-    defined only for distinct eigenvalues and is not built: second derivatives through an
-    eigendecomposition are refused with an error that says so."""
-    raise ValueError(f"second derivatives through the eigendecomposition of {e.x} are not "
-                     f"supported: d Q_{e.x} needs distinct eigenvalues; differentiate once "
-                     "(mc.grad, mc.jvp, mc.vjp), or use a closed form (tr expm(S) has "
-                     "gradient expm(S))")
+    """dQ = Q (E ⊙ (Qᵀ dS Q)), Eᵢⱼ = 1/(λⱼ − λᵢ): dqⱼ = Σᵢ≠ⱼ qᵢ qᵢᵀ dS qⱼ/(λⱼ − λᵢ) for
+    distinct eigenvalues (Magnus & Neudecker, ch. 8, Theorem 8)."""
+    q = EigVecs(e.x)
+    return mm(q, had(EigGap(e.x), _sandwich(q, d(e.x))))
 
 
 @DIFF_RULES.register
 def _(e: DivDiff, d: Differentiator) -> Expr:
-    """d f[λᵢ, λⱼ] = f[λᵢ, λᵢ, λⱼ] dλᵢ + f[λᵢ, λⱼ, λⱼ] dλⱼ needs second divided differences
-    (Bhatia, *Matrix Analysis*, §V.3), which are not built: refused with an error."""
-    raise ValueError(f"second derivatives of {e.fn}m({e.x}) are not supported: its "
-                     "Daleckii–Krein derivative would need second divided differences; "
-                     "differentiate once (mc.grad, mc.jvp, mc.vjp)")
+    """d f[λᵢ, λⱼ] = f[λᵢ, λᵢ, λⱼ] dλᵢ + f[λᵢ, λⱼ, λⱼ] dλⱼ, i.e. dF = Diag(dλ) D + Dᵀ Diag(dλ)
+    with Dᵢⱼ = f[λᵢ, λᵢ, λⱼ] (the divided difference's partial derivatives; Higham,
+    *Functions of Matrices*, §B.16). D's own differential would need third divided
+    differences and is refused with an error."""
+    if e.order > 1:
+        raise ValueError(f"third derivatives of {e.fn}m({e.x}) are not supported: they "
+                         "would need third divided differences; differentiate at most twice")
+    D = DivDiff(e.fn, e.x, 2)
+    du = _dlam(e, d)
+    return add(mm(du, D), mm(tp(D), du))
+
+
+@DIFF_RULES.register
+def _(e: EigGap, d: Differentiator) -> Expr:
+    """d 1/(λⱼ − λᵢ) = Eᵢⱼ² (dλᵢ − dλⱼ), i.e. dE = Diag(dλ) (E ⊙ E) − (E ⊙ E) Diag(dλ)."""
+    du = _dlam(e, d)
+    ee = had(e, e)
+    return add(mm(du, ee), scale(-1, mm(ee, du)))
 
 
 # ----------------------------------------------------------------------------------------
@@ -91,13 +112,17 @@ def _(e: DivDiff, d: Differentiator) -> Expr:
 # ----------------------------------------------------------------------------------------
 
 
-def derivative_on_spectrum(fn: str, lam: Expr) -> Expr:
-    """f′(λ) elementwise, the diagonal of f^[1](λ): exp(λ), λ.^(−1), ½ λ.^(−1/2)."""
+def derivative_on_spectrum(fn: str, lam: Expr, order: int = 1) -> Expr:
+    """f′(λ) elementwise, the diagonal of f^[1](λ): exp(λ), λ.^(−1), ½ λ.^(−1/2); for
+    ``order=2`` f″(λ)/2, the diagonal of f[λᵢ, λᵢ, λⱼ]."""
+    half = sympy.Rational(1, 2)
     if fn == "exp":
-        return Apply("exp", lam)
+        return Apply("exp", lam) if order == 1 else scale(half, Apply("exp", lam))
     if fn == "log":
-        return Power(lam, -1)
-    return scale(sympy.Rational(1, 2), Power(lam, sympy.Rational(-1, 2)))
+        return Power(lam, -1) if order == 1 else scale(-half, Power(lam, -2))
+    if order == 1:
+        return scale(half, Power(lam, -half))
+    return scale(sympy.Rational(-1, 8), Power(lam, sympy.Rational(-3, 2)))
 
 
 def _eigvecs_of(f: Expr) -> Expr | None:
@@ -117,11 +142,13 @@ def _(e: MatMul) -> Expr | None:
     return None
 
 
-@rule(DiagPart, name="diag f^[1](λ) = f′(λ)")
+@rule(DiagPart, name="diag f^[1](λ) = f′(λ), diag E = 0")
 def _(e: DiagPart) -> Expr | None:
     """The divided difference f[λᵢ, λᵢ] is f′(λᵢ) (Higham, *Functions of Matrices*, §B.16)."""
     if isinstance(e.x, DivDiff):
-        return derivative_on_spectrum(e.x.fn, EigVals(e.x.x))
+        return derivative_on_spectrum(e.x.fn, EigVals(e.x.x), e.x.order)
+    if isinstance(e.x, EigGap):
+        return Zero(*e.shape)
     return None
 
 

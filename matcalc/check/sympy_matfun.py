@@ -11,7 +11,7 @@ import numpy as np
 import sympy
 
 from ..expr.nodes import Expr, MatrixPower
-from ..expr.spectral import DivDiff, EigVals, EigVecs, MatrixFunction
+from ..expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
 from .numeric import Array, _ev, _Interp
 from .sympy_bridge import _Ctx, _rule
 
@@ -94,14 +94,26 @@ def _(e: DivDiff, cx: _Ctx) -> sympy.ImmutableMatrix:
     """f[λᵢ, λⱼ] = (f(λᵢ) − f(λⱼ))/(λᵢ − λⱼ), f′(λᵢ) where λᵢ = λⱼ (same order as Q)."""
     lam, _ = _spectrum(e, cx)
     f, df = _SYMPY_F[e.fn]
+    t = sympy.Dummy("t")
 
     def entry(i: int, j: int) -> sympy.Expr:
         a, b = lam[i], lam[j]
-        if i == j or sympy.simplify(a - b) == 0:
-            return df(a)
-        return (f(a) - f(b)) / (a - b)
+        equal = i == j or sympy.simplify(a - b) == 0
+        if e.order == 1:
+            return df(a) if equal else (f(a) - f(b)) / (a - b)
+        if equal:
+            return sympy.diff(f(t), t, 2).subs(t, a) / 2
+        return (df(a) - (f(a) - f(b)) / (a - b)) / (a - b)
 
     return sympy.ImmutableMatrix(len(lam), len(lam), entry)
+
+
+@_rule.register
+def _(e: EigGap, cx: _Ctx) -> sympy.ImmutableMatrix:
+    """Eᵢⱼ = 1/(λⱼ − λᵢ), 0 on the diagonal (same order as Q)."""
+    lam, _ = _spectrum(e, cx)
+    n = len(lam)
+    return sympy.ImmutableMatrix(n, n, lambda i, j: 0 if i == j else 1 / (lam[j] - lam[i]))
 
 
 @_ev.register
@@ -122,12 +134,31 @@ def _(e: EigVecs, it: _Interp) -> Array:
 
 @_ev.register
 def _(e: DivDiff, it: _Interp) -> Array:
-    """The plain formula, f′ at the mean where |λᵢ − λⱼ| ≤ 1e-8 max(|λᵢ|, |λⱼ|, 1)."""
+    """The plain formulas, f′ (order 2: f″/2) at the mean where |λᵢ − λⱼ| ≤ 1e-8 max(|λᵢ|,
+    |λⱼ|, 1); order 2 is (f′(λᵢ) − f[λᵢ, λⱼ])/(λᵢ − λⱼ)."""
     w = np.linalg.eigvalsh(it.ev(e.x))
     f, df = _NUMPY_F[e.fn]
     a, b = w[:, None], w[None, :]
     gap = a - b
     close = np.abs(gap) <= 1e-8 * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (f(a) - f(b)) / np.where(close, 1.0, gap)
-    return np.where(close, df((a + b) / 2), out)
+    safe = np.where(close, 1.0, gap)
+    first = np.where(close, df((a + b) / 2), (f(a) - f(b)) / safe)
+    if e.order == 1:
+        return first
+    return np.where(close, _HALF_D2[e.fn]((a + b) / 2), (df(a) - first) / safe)
+
+
+_HALF_D2 = {"exp": lambda t: np.exp(t) / 2, "log": lambda t: -0.5 / t**2,
+            "sqrt": lambda t: -0.125 * t**-1.5}
+
+
+@_ev.register
+def _(e: EigGap, it: _Interp) -> Array:
+    """1/(λⱼ − λᵢ) off the diagonal; NaN where eigenvalues coincide (to 1e-8 relative)."""
+    w = np.linalg.eigvalsh(it.ev(e.x))
+    g = w[None, :] - w[:, None]
+    scale = np.maximum(np.maximum(np.abs(w[:, None]), np.abs(w[None, :])), 1.0)
+    close = np.abs(g) <= 1e-8 * scale
+    out = np.where(close, np.nan, 1.0 / np.where(close, 1.0, g))
+    np.fill_diagonal(out, 0.0)
+    return out

@@ -16,7 +16,7 @@ from ..expr.errors import ShapeError
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
            "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag",
-           "_eigh", "_divdiff"]
+           "_eigh", "_divdiff", "_divdiff2", "_eiggap"]
 
 
 def _array(x: Any, name: str) -> np.ndarray:
@@ -274,6 +274,44 @@ def _divdiff(fn: str, w: np.ndarray) -> np.ndarray:
         out = np.log1p(g_safe / np.minimum(a, b)) / g_safe
         return np.where(close, 2.0 / (a + b), out)
     raise ValueError(f"no divided differences for {fn!r}")
+
+
+def _divdiff2(fn: str, w: np.ndarray) -> np.ndarray:
+    """D with Dᵢⱼ = f[wᵢ, wᵢ, wⱼ] = (f′(wᵢ) − f[wᵢ, wⱼ])/(wᵢ − wⱼ), f″(wᵢ)/2 where wᵢ = wⱼ,
+    for f = exp, log or sqrt on the n×1 eigenvalues w. With x = (wⱼ − wᵢ)/wᵢ (log) or
+    d = wⱼ − wᵢ (exp) the forms are e^wᵢ (e^d − 1 − d)/d² and (log1p(x) − x)/(wᵢ x)², each
+    summed as its Taylor series where |x|, |d| < 1e-2 (the cancellation is exact there);
+    sqrt has the closed form −1/(2√wᵢ (√wᵢ + √wⱼ)²)."""
+    a = w.reshape(-1, 1)
+    b = a.T
+    if fn == "sqrt":
+        r = np.sqrt(a)
+        return -0.5 / (r * (r + r.T) ** 2)
+    if fn == "exp":
+        d = b - a
+        small = np.abs(d) < 1e-2
+        ds = np.where(small, 1.0, d)
+        series = 0.5 + d / 6 + d**2 / 24 + d**3 / 120 + d**4 / 720
+        return np.exp(a) * np.where(small, series, (np.expm1(ds) - ds) / ds**2)
+    if fn == "log":
+        x = (b - a) / a
+        small = np.abs(x) < 1e-2
+        xs = np.where(small, 1.0, x)
+        series = -0.5 + x / 3 - x**2 / 4 + x**3 / 5 - x**4 / 6
+        return np.where(small, series, (np.log1p(xs) - xs) / xs**2) / a**2
+    raise ValueError(f"no divided differences for {fn!r}")
+
+
+def _eiggap(w: np.ndarray) -> np.ndarray:
+    """E with Eᵢⱼ = 1/(wⱼ − wᵢ), 0 on the diagonal and NaN where two eigenvalues coincide
+    (to 1e-12 relative): there dQ, and the second derivatives built on it, are undefined."""
+    a = w.reshape(-1, 1)
+    g = a.T - a
+    close = np.abs(g) <= 1e-12 * np.maximum(np.maximum(np.abs(a), np.abs(a.T)), 1.0)
+    out = 1.0 / np.where(close, 1.0, g)
+    out[close] = np.nan
+    np.fill_diagonal(out, 0.0)
+    return out
 
 
 def standalone_source(source: str) -> str:

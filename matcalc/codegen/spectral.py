@@ -10,7 +10,7 @@ helper ``_divdiff`` (cancellation-free divided differences, f′ where eigenvalu
 from __future__ import annotations
 
 from ..expr.nodes import Apply, Diag, MatMul, Transpose
-from ..expr.spectral import DivDiff, EigVals, EigVecs, MatrixFunction
+from ..expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
 from .emit import POSTFIX, Code
 from .lower import Lowerer, Val, full, lower, lower_node
 
@@ -42,9 +42,17 @@ def _eigvecs(e: EigVecs, lo: Lowerer) -> Val:
 
 @lower_node.register
 def _divdiff(e: DivDiff, lo: Lowerer) -> Val:
-    """f^[1](λ_S) by the run-time helper ``_divdiff``."""
+    """f^[1](λ_S) and f^[2](λ_S) by the run-time helpers ``_divdiff``, ``_divdiff2``."""
     lam = full(lo, lower(EigVals(e.x), lo))
-    return lo.dense(lo.call(lo.helper("_divdiff"), f'"{e.fn}"', lam), *e.shape)
+    helper = "_divdiff" if e.order == 1 else "_divdiff2"
+    return lo.dense(lo.call(lo.helper(helper), f'"{e.fn}"', lam), *e.shape)
+
+
+@lower_node.register
+def _eiggap(e: EigGap, lo: Lowerer) -> Val:
+    """E_S by the run-time helper ``_eiggap``."""
+    lam = full(lo, lower(EigVals(e.x), lo))
+    return lo.dense(lo.call(lo.helper("_eiggap"), lam), *e.shape)
 
 
 @lower_node.register

@@ -12,7 +12,9 @@ with the nodes of the eigendecomposition S = Q Λ Qᵀ, Λ = Diag(λ):
 - :class:`EigVecs` Q(S), the orthogonal matrix of the matching eigenvectors;
 - :class:`DivDiff` f^[1](λ), the symmetric n×n matrix of first divided differences
   f[λᵢ, λⱼ] = (f(λᵢ) − f(λⱼ))/(λᵢ − λⱼ), and f′(λᵢ) where λᵢ = λⱼ (Bhatia, *Matrix
-  Analysis*, §V.3; Higham, *Functions of Matrices*, ch. 3).
+  Analysis*, §V.3; Higham, *Functions of Matrices*, ch. 3); with ``order=2`` the
+  f[λᵢ, λᵢ, λⱼ] that its own differential needs;
+- :class:`EigGap` E(S), Eᵢⱼ = 1/(λⱼ − λᵢ), which the differential of Q needs.
 
 All of them hold S itself, so compiled code computes one ``np.linalg.eigh(S)`` per S and
 shares it. Importing :mod:`matcalc.expr` registers the node types in
@@ -30,7 +32,7 @@ from .errors import ShapeError
 from .nodes import NODE_TYPES, Expr, Number, Symbol, _require_square
 from .structure import is_spd, is_symmetric, register_spd, register_symmetry
 
-__all__ = ["MatrixFunction", "EigVals", "EigVecs", "DivDiff", "MATRIX_FUNCTIONS",
+__all__ = ["MatrixFunction", "EigVals", "EigVecs", "DivDiff", "EigGap", "MATRIX_FUNCTIONS",
            "expm", "logm", "sqrtm", "eigvalsh", "spectral_argument"]
 
 #: The matrix functions: name → (the public constructor's name, whether it needs SPD).
@@ -80,23 +82,39 @@ class EigVecs(Expr):
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class DivDiff(Expr):
-    """f^[1](λ(S)): the n×n matrix of f[λᵢ, λⱼ], with f′(λᵢ) where λᵢ = λⱼ (symmetric)."""
+    """f^[1](λ(S)): the n×n matrix of f[λᵢ, λⱼ], with f′(λᵢ) where λᵢ = λⱼ (symmetric);
+    ``order=2``: f[λᵢ, λᵢ, λⱼ] = ∂f[λᵢ, λⱼ]/∂λᵢ, with f″(λᵢ)/2 where λᵢ = λⱼ (not symmetric)."""
 
     fn: str
     x: Expr
+    order: int = 1
 
     def __post_init__(self) -> None:
         _check_fn(self.fn)
+        if self.order not in (1, 2):
+            raise ValueError(f"divided differences of order 1 or 2, not {self.order!r}")
         n = _require_square("divided differences", self.x)
         self._finish((n, n))
 
 
-NODE_TYPES.extend((MatrixFunction, EigVals, EigVecs, DivDiff))
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class EigGap(Expr):
+    """E(S): Eᵢⱼ = 1/(λⱼ − λᵢ) for distinct eigenvalues, 0 on the diagonal (antisymmetric):
+    dQ = Q (E ⊙ (Qᵀ dS Q)); NaN where two eigenvalues coincide (dQ is undefined there)."""
+
+    x: Expr
+
+    def __post_init__(self) -> None:
+        n = _require_square("eigenvalue gaps", self.x)
+        self._finish((n, n))
+
+
+NODE_TYPES.extend((MatrixFunction, EigVals, EigVecs, DivDiff, EigGap))
 
 # f(S) and f^[1] are symmetric; f(S) is SPD for f = exp of any symmetric S, and for
 # f = sqrt of an SPD S (its eigenvalues √λᵢ > 0); log S is symmetric but may be indefinite.
 register_symmetry(MatrixFunction, lambda e: True)
-register_symmetry(DivDiff, lambda e: True)
+register_symmetry(DivDiff, lambda e: e.order == 1)
 register_spd(MatrixFunction, lambda e: e.fn in ("exp", "sqrt"))
 
 

@@ -10,7 +10,7 @@ differences f[λᵢ, λⱼ]. :func:`spectral_notes` gives the lines that define 
 from __future__ import annotations
 
 from ..expr.nodes import Expr, Let, Symbol, walk
-from ..expr.spectral import DivDiff, EigVals, EigVecs, MatrixFunction
+from ..expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
 from .tex import _latex, _postfix_base, latex, latex_name
 from .text import PREC, _print, to_str
 
@@ -48,7 +48,12 @@ def _(e: EigVecs) -> tuple[str, int]:
 
 @_print.register
 def _(e: DivDiff) -> tuple[str, int]:
-    return f"{e.fn}^[1](λ_{_sub_text(e.x)})", PREC["atom"]
+    return f"{e.fn}^[{e.order}](λ_{_sub_text(e.x)})", PREC["atom"]
+
+
+@_print.register
+def _(e: EigGap) -> tuple[str, int]:
+    return f"E_{_sub_text(e.x)}", PREC["atom"]
 
 
 @_latex.register
@@ -73,13 +78,21 @@ def _(e: EigVecs) -> tuple[str, int]:
 
 @_latex.register
 def _(e: DivDiff) -> tuple[str, int]:
-    return rf"{_TEX_FN[e.fn]}^{{[1]}}(\lambda_{{{_sub_tex(e.x)}}})", PREC["atom"]
+    return rf"{_TEX_FN[e.fn]}^{{[{e.order}]}}(\lambda_{{{_sub_tex(e.x)}}})", PREC["atom"]
+
+
+@_latex.register
+def _(e: EigGap) -> tuple[str, int]:
+    return rf"E_{{{_sub_tex(e.x)}}}", PREC["atom"]
 
 
 _DEFINITIONS = {
-    "exp": "(e^λᵢ − e^λⱼ)/(λᵢ − λⱼ), e^λᵢ where λᵢ = λⱼ",
-    "log": "(log λᵢ − log λⱼ)/(λᵢ − λⱼ), 1/λᵢ where λᵢ = λⱼ",
-    "sqrt": "1/(√λᵢ + √λⱼ)",
+    ("exp", 1): "(e^λᵢ − e^λⱼ)/(λᵢ − λⱼ), e^λᵢ where λᵢ = λⱼ",
+    ("log", 1): "(log λᵢ − log λⱼ)/(λᵢ − λⱼ), 1/λᵢ where λᵢ = λⱼ",
+    ("sqrt", 1): "1/(√λᵢ + √λⱼ)",
+    ("exp", 2): "(e^λᵢ − exp[λᵢ, λⱼ])/(λᵢ − λⱼ), e^λᵢ/2 where λᵢ = λⱼ",
+    ("log", 2): "(1/λᵢ − log[λᵢ, λⱼ])/(λᵢ − λⱼ), −1/(2λᵢ²) where λᵢ = λⱼ",
+    ("sqrt", 2): "−1/(2√λᵢ (√λᵢ + √λⱼ)²)",
 }
 
 
@@ -87,18 +100,19 @@ def spectral_notes(exprs: list[Expr]) -> list[str]:
     """The lines that define the Q, λ and f^[1] appearing in ``exprs`` (one per matrix and
     function), e.g. ``S = Q_S Diag(λ_S) Q_Sᵀ (λ_S ascending)``; empty when there are none."""
     decomposed: dict[Expr, None] = {}
-    divided: dict[DivDiff, None] = {}
+    defined: dict[Expr, None] = {}
     for e in exprs:
         for node in walk(e):
-            if isinstance(node, (EigVals, EigVecs)):
+            if isinstance(node, (EigVals, EigVecs, DivDiff, EigGap)):
                 decomposed[node.x] = None
-            elif isinstance(node, DivDiff):
-                decomposed[node.x] = None
-                divided[node] = None
+            if isinstance(node, (DivDiff, EigGap)):
+                defined[node] = None
     lines = []
     for x in decomposed:
         s = _sub_text(x)
         lines.append(f"{to_str(x)} = Q_{s} Diag(λ_{s}) Q_{s}ᵀ, λ_{s} ascending")
-    for f in divided:
-        lines.append(f"{to_str(f)}ᵢⱼ = {_DEFINITIONS[f.fn]}")
+    for f in defined:
+        what = ("1/(λⱼ − λᵢ) for i ≠ j, 0 for i = j (undefined where λᵢ = λⱼ)"
+                if isinstance(f, EigGap) else _DEFINITIONS[f.fn, f.order])  # type: ignore[attr-defined]
+        lines.append(f"{to_str(f)}ᵢⱼ = {what}")
     return lines
