@@ -329,7 +329,9 @@ def _pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any], atoms: list[Atom],
             if all(x.kind == "dense" and not (x.rows == 1 and x.cols == 1) for x in (A, B)):
                 A = lo.scale(scalars, A)
                 scalars.clear()
-                e = lo.call("np.einsum", '"ij,kl->iklj"', full(lo, A), full(lo, B))
+                # order="C": the reshape below is then a view, never an n⁴ copy
+                e = lo.call("np.einsum", '"ij,kl->iklj"', full(lo, A), full(lo, B),
+                            'order="C"')
                 return [_dense(_reshape(lo, e, a.rows, b.cols), a.rows, b.cols)]
     if ka in ("kron", "comm") and kb == "dense":
         return [_dense(_apply_left(lo, a.val, b), a.rows, b.cols)]
