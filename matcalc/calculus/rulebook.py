@@ -51,11 +51,16 @@ def rule_names(phase: int) -> set[str]:
 
 def ckey(e: Expr) -> object:
     """A key equal for expressions equal up to the order of ⊙ factors and + terms."""
+    return _compound_key(e) if isinstance(e, (Hadamard, Add)) else e
+
+
+@lru_cache(maxsize=1 << 16)
+def _compound_key(e: Hadamard | Add) -> object:
+    # cached: the rules ask for the key of each factor of a product at every pass, and a
+    # deep chain's second derivative holds products of hundreds of sums
     if isinstance(e, Hadamard):
         return ("⊙", frozenset(Counter(ckey(f) for f in e.factors).items()))
-    if isinstance(e, Add):
-        return ("+", frozenset(Counter(ckey(t) for t in e.terms).items()))
-    return e
+    return ("+", frozenset(Counter(ckey(t) for t in e.terms).items()))
 
 
 def split(e: Expr) -> tuple[sympy.Expr, Expr]:

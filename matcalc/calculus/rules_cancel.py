@@ -179,15 +179,33 @@ def _powers(f: Expr) -> list[tuple[object, sympy.Expr]]:
             for g in fs]
 
 
+def _exponents(f: Expr) -> dict[object, list]:
+    """Base key → [total exponent, number of factors] over the ⊙ factors of ``f``."""
+    out: dict[object, list] = {}
+    for k, p in _powers(f):
+        slot = out.setdefault(k, [sympy.Integer(0), 0])
+        slot[0] += p
+        slot[1] += 1
+    return out
+
+
+def _cancels_with(pa: dict[object, list], b: Expr, without: object = None) -> bool:
+    """Some base of ``b`` has an exponent that cancels its total in ``pa`` (leaving out one
+    factor ``without``, of exponent 1, that ``pa`` counts)."""
+    for k, (p, _) in _exponents(b).items():
+        if k not in pa:
+            continue
+        q, count = pa[k]
+        if k == without:
+            q, count = q - 1, count - 1
+        if count and q + p == 0:
+            return True
+    return False
+
+
 def _cancels(a: Expr, b: Expr) -> bool:
     """Some base of ``a`` ⊙ ``b`` has exponents in both that sum to zero."""
-    pa = {}
-    for k, p in _powers(a):
-        pa[k] = pa.get(k, 0) + p
-    pb = {}
-    for k, p in _powers(b):
-        pb[k] = pb.get(k, 0) + p
-    return any(k in pb and pa[k] + pb[k] == 0 for k in pa)
+    return _cancels_with(_exponents(a), b)
 
 
 def _ones_column(t: Expr) -> bool:
@@ -203,14 +221,19 @@ def _(e: Hadamard) -> Expr | None:
     (the softmax cross-entropy: eᶻ ⊙ (−e⁻ᶻ ⊙ y + c 1) = c eᶻ − y), and no more terms grow
     than cancel."""
     fs = list(e.factors)
+    if not any(isinstance(f, Add) for f in fs):
+        return None
+    total = _exponents(e)  # once: a deep chain's product has a factor per level
     for i, f in enumerate(fs):
         if not isinstance(f, Add):
             continue
-        others = fs[:i] + fs[i + 1:]
-        rest = had(*others)
-        cancel = [_cancels(rest, split(t)[1]) for t in f.terms]
+        fk = ckey(f)  # the other factors' exponents are the total less f's own
+        cancel = [_cancels_with(total, split(t)[1], without=fk) for t in f.terms]
+        if not any(cancel):
+            continue
         grows = sum(1 for t, c in zip(f.terms, cancel) if not c and not _ones_column(t))
-        if any(cancel) and grows <= sum(cancel):
+        if grows <= sum(cancel):
+            rest = had(*(fs[:i] + fs[i + 1:]))
             return add(*(had(rest, t) for t in f.terms))
     return None
 

@@ -56,8 +56,8 @@ class Expr:
         for v in key:
             if isinstance(v, Expr):
                 depth = max(depth, v._depth)
-            elif isinstance(v, tuple):
-                depth = max(depth, max((x._depth for x in v if isinstance(x, Expr)), default=0))
+            elif isinstance(v, tuple) and v and isinstance(v[0], Expr):  # factors, terms
+                depth = max(depth, max([x._depth for x in v]))
         object.__setattr__(self, "_depth", depth + 1)
 
     @property
@@ -331,9 +331,9 @@ class Hadamard(Expr):
     def __post_init__(self) -> None:
         if len(self.factors) < 2:
             raise ValueError("Hadamard needs at least two factors")
-        shape = self.factors[0].shape
+        shape = self.factors[0]._shape
         for f in self.factors[1:]:
-            if f.shape != shape:
+            if f._shape is not shape and f._shape != shape:
                 raise _shape_error(
                     "cannot take the Hadamard product", self.factors[0], f, why="shapes differ"
                 )
