@@ -38,6 +38,7 @@ from ..expr.nodes import (
     Symbol,
     Transpose,
     children,
+    map_children,
     walk,
 )
 from . import (  # noqa: F401  (they register)
@@ -281,7 +282,7 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
 
     lines = [f"def compiled({', '.join(names)}):"]
     for e in outs:
-        lines.append(f"    # {_one_line(str(e))}  :  {fmt_shape(e.shape)}")
+        lines.append(f"    # {_one_line(e)}  :  {fmt_shape(e.shape)}")
     prologue = _prologue(params, dim_names, numpy=backend is None)
     if backend is not None:  # its own coercion: the namespace first, then the arguments
         prologue = backend.prologue(lo, params, {s: _arg_kind(s) for s in params},
@@ -360,8 +361,27 @@ def _inverse_uses(outs: list[Expr]) -> dict[Expr, int]:
     return uses
 
 
-def _one_line(text: str) -> str:
-    text = " ".join(text.split())
+_COMMENT_NODES = 120  # about what 200 characters of text can show
+
+
+def _one_line(e: Expr) -> str:
+    """``e`` as one line of at most 200 characters, for a comment. A large tree (a deep
+    chain's gradient prints in a length quadratic in its depth) is printed with the
+    subtrees past the first nodes written ``…``, so the text costs what the line shows."""
+    sizes: dict[int, int] = {}
+    for node in walk(e):  # the printed size, counting shared subtrees at each use
+        sizes[id(node)] = min(_COMMENT_NODES + 1, 1 + sum(sizes[id(c)] for c in children(node)))
+    if sizes[id(e)] > _COMMENT_NODES:
+        budget = [_COMMENT_NODES]
+
+        def cut(node: Expr) -> Expr:
+            if budget[0] <= 0:
+                return Symbol("…", *node.shape)
+            budget[0] -= 1
+            return map_children(node, cut)
+
+        e = cut(e)
+    text = " ".join(str(e).split())
     return text if len(text) <= 200 else text[:197] + "..."
 
 
