@@ -191,10 +191,10 @@ def _name_layers(f: Expr, wrt: Sequence[Symbol], letter: str) -> tuple[Expr, lis
     return out[id(f)], [made[id(n)] for n in marked]
 
 
-def _factor_name(z: Let, taken: set[str]) -> str:
+def _factor_name(z: Let, plain: set[str]) -> str:
     """``G_z``, or ``D_z``, … where the user has a name that reads the same (G_t1 for
-    G_t₁: both are printed G_{t_1} in LaTeX)."""
-    plain = {name.translate(_PLAIN_DIGITS) for name in taken}
+    G_t₁: both are printed G_{t_1} in LaTeX); ``plain`` holds the names taken, with
+    subscript digits written as plain ones."""
     for letter in _FACTOR_LETTERS:
         name = f"{letter}_{z.name}"
         if name.translate(_PLAIN_DIGITS) not in plain:
@@ -237,6 +237,7 @@ def factor_steps(
     g, layers = _name_layers(f, wrt, letter)
     lets = lets_outer_first(g)
     taken = taken | {z.name for z in lets}
+    plain = {name.translate(_PLAIN_DIGITS) for name in taken}
     # a name is written wherever its definition reappears after simplifying: tanh′ is
     # 1 − tanh(t₂)∘², read as 1 − t₁∘²
     made = set(layers)
@@ -279,7 +280,7 @@ def factor_steps(
         if not isinstance(G, _ATOMS):
             # the later steps hold G_z as a symbol: nothing looks inside it again, and its
             # definition is printed once, on its own line
-            name = _factor_name(z, taken)
+            name = _factor_name(z, plain)
             steps.append(Step("factor", z, Let(name, G), ""))
             G = Symbol(name, *G.shape)
         dz = simp(d(z.expr))
