@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import sympy
 
 import matcalc as mc
 from matcalc.codegen import emit
@@ -102,9 +103,7 @@ def test_deep_chain_compiles_and_simplifies(deep_f: mc.Expr) -> None:
 
 @pytest.mark.slow
 def test_deep_chain_grad_and_derive() -> None:
-    # 2,000 levels, not 10,000: the gradient of a chain grows with depth squared in the
-    # simplifier (10,000 levels work, in about 90 s; see the issue report)
-    f = mc.sum(chain(2_000))
+    f = mc.sum(chain(10_000))
     g = mc.grad(f, x)
     assert g.shape == x.shape
     from matcalc.check.numeric import evaluate
@@ -113,6 +112,45 @@ def test_deep_chain_grad_and_derive() -> None:
     fd = (fc(x=vals["x"] + eps * v) - fc(x=vals["x"] - eps * v)) / (2 * eps)
     assert np.isclose(evaluate(g, vals).ravel() @ v, fd, rtol=1e-5, atol=1e-12)
     assert mc.derive(f, x).gradients[x] == g
+    gc = mc.compile(g)  # its printed form is quadratic in the depth: the comment is cut
+    lines = gc.source.splitlines()
+    assert max(len(line) for line in lines) < 2000
+    assert max(len(line) for line in lines if line.lstrip().startswith("#")) < 300
+    assert np.allclose(gc(**vals), evaluate(g, vals).ravel(), rtol=1e-12, atol=0)
+
+
+@pytest.mark.slow
+def test_deep_chain_jacobian() -> None:
+    J = mc.jacobian(chain(10_000), x)
+    v = np.array([0.3, -0.2])
+    t, want = v, np.ones(2)
+    for _ in range(10_000):  # d tanh(t) = (1 − tanh(t)²) dt, level by level
+        t = np.tanh(t)
+        want *= 1 - t**2
+    assert np.allclose(mc.compile(J)(x=v), np.diag(want), rtol=1e-10, atol=0)
+
+
+def test_chain_hvp_and_sympy_at_depth_300() -> None:
+    # the second derivative of an L-deep chain is a sum of L products of L factors: its
+    # size, and so its cost, is quadratic in L (1000 levels take about 20 s)
+    f = mc.sum(chain(300))
+    v = mc.vector("v", n)
+    H = mc.compile(mc.hvp(f, x, v))
+    gc = mc.compile(mc.grad(f, x))
+    at, dv, eps = np.array([0.3, -0.2]), np.array([1.0, 0.5]), 1e-5
+    fd = (gc(x=at + eps * dv) - gc(x=at - eps * dv)) / (2 * eps)
+    assert np.allclose(H(x=at, v=dv), fd, rtol=1e-6, atol=1e-12)
+    # SymPy's own printers and evalf recurse, so the 300 nested tanh are read by a loop
+    exact = mc.to_sympy(chain(300), {n: 2})
+    assert exact.shape == (2, 1)
+    inner = []
+    for i in range(2):
+        e, levels = exact[i, 0], 0
+        while isinstance(e, sympy.tanh):
+            e, levels = e.args[0], levels + 1
+        assert levels == 300 and isinstance(e, sympy.Symbol)
+        inner.append(e)
+    assert inner[0] != inner[1]  # entry i of tanh³⁰⁰(x) depends on xᵢ
 
 
 def test_deep_chain_reference_interpreter(deep_f: mc.Expr) -> None:
