@@ -58,6 +58,16 @@ def test_gradients_reach_the_closed_forms(f, x, expected) -> None:
     assert mc.grad(f, x) == mc.simplify(expected)
 
 
+def test_a_fit_of_sqrtm_prints_one_symmetric_factor() -> None:
+    # ∇_P ‖√P − A‖² = Q (F ⊙ Qᵀ(2√P − A − Aᵀ)Q) Qᵀ: the symmetrized 2(√P − A) is one sum,
+    # not (√P − A)ᵀ + √P − A + ((√P − A)ᵀ + √P − A)ᵀ (√P is symmetric, so √Pᵀ = √P)
+    g = mc.grad(mc.norm(mc.sqrtm(P) - A) ** 2, P)
+    assert str(g) == "Q_P (sqrt^[1](λ_P) ⊙ (Q_Pᵀ (2 sqrtm(P) - A - Aᵀ) Q_P)) Q_Pᵀ"
+    report = fd_grad_check(mc.norm(mc.sqrtm(P) - A) ** 2, P, g, values=_point(), rtol=1e-6,
+                           directions=3)
+    assert report, str(report)
+
+
 def test_tr_logm_is_logdet_numerically() -> None:
     pt = _point()
     got = evaluate(mc.tr(mc.logm(P)), pt)[0, 0]

@@ -24,6 +24,7 @@ from ..expr.nodes import (
     children,
 )
 from ..expr.ops import add, mm, scale, smul, tp
+from ..expr.structure import is_symmetric
 from .rulebook import ckey, rule, split
 
 __all__: list[str] = []
@@ -187,9 +188,28 @@ def _pushed(t: Expr) -> Expr | None:
         case MatMul(factors=fs):
             parts = [_pushed(f) for f in reversed(fs)]
             return None if any(p is None for p in parts) else mm(*parts)  # type: ignore[arg-type]
-    if t.shape[0] == 1 and t.shape[1] == 1:
+    if (t.shape[0] == 1 and t.shape[1] == 1) or is_symmetric(t):
         return t
     return _transposed(t)
+
+
+def _pushed_terms(t: Expr) -> list[Expr] | None:
+    """The terms of tᵀ, pushed as :func:`_pushed` does, with the sums in it flattened:
+    ((X − A)ᵀ + B)ᵀ has the terms X, −A, Bᵀ (None where unsure)."""
+    c, core = split(t)
+    if isinstance(core, Add):
+        out: list[Expr] = []
+        for u in core.terms:
+            p = _pushed_terms(u)
+            if p is None:
+                return None
+            out += [scale(c, q) for q in p]
+        return out
+    p = _pushed(t)
+    if p is None:
+        return None
+    c, core = split(p)
+    return [scale(c, u) for u in core.terms] if isinstance(core, Add) else [p]
 
 
 @rule(Add, name="a transposed sum merged into the sum around it: a + (aᵀ + b)ᵀ = 2 a + bᵀ",
@@ -202,8 +222,8 @@ def _(e: Add) -> Expr | None:
         c, core = split(t)
         if not (isinstance(core, Transpose) and isinstance(core.x, Add)):
             continue
-        pushed = [_pushed(u) for u in core.x.terms]
-        if any(p is None for p in pushed):
+        pushed = _pushed_terms(core.x)
+        if pushed is None:
             continue
         others = {ckey(split(u)[1]) for j, u in enumerate(terms) if j != i}
         if any(ckey(split(p)[1]) in others for p in pushed):  # type: ignore[arg-type]
