@@ -10,18 +10,16 @@ from hypothesis import strategies as st
 from test_numeric import _random_loss
 
 import matcalc as mc
-from matcalc.check import sympy_bridge
+from matcalc.check import sympy_exact
 from matcalc.check.numeric import evaluate, random_point
 from matcalc.check.sympy_bridge import (
-    _concrete_generic,
     _rule,
     generic_function,
-    is_zero,
     resolve_dims,
     symbol_matrix,
-    sympy_grad,
     to_sympy,
 )
+from matcalc.check.sympy_exact import _concrete_generic, is_zero, sympy_grad
 from matcalc.expr import nodes
 
 m, n, p = mc.dims("m n p")
@@ -211,12 +209,12 @@ def test_check_grad_reports_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch) ->
     f = mc.sum((mc.relu(X @ w + b) - y) ** 2) / m
     good, real = mc.grad(f, w), mc.grad
     assert mc.check_grad(f, w, {m: 2, n: 2})
-    monkeypatch.setattr(sympy_bridge, "grad",
+    monkeypatch.setattr(sympy_exact, "grad",
                         lambda f_, x_: 2 * real(f_, x_) if x_ == w else real(f_, x_))
     r = mc.check_grad(f, [X, w], {m: 2, n: 2})
     assert not r and r.parts[0] and not r.parts[1]
     assert "DIFFERS" in str(r) and "SymPy gives" in str(r) and "entry (0, 0)" in str(r)
-    monkeypatch.setattr(sympy_bridge, "grad", lambda f_, x_: good.T)
+    monkeypatch.setattr(sympy_exact, "grad", lambda f_, x_: good.T)
     r = mc.check_grad(f, w, {m: 2, n: 2})
     assert not r and "shape" in str(r)
 

@@ -1,7 +1,8 @@
 """Checks: exact comparison with SymPy, a NumPy reference interpreter, finite differences,
 and ``verify`` for hand-derived gradients.
 
-Owns: :mod:`sympy_bridge` (``to_sympy``, ``check_grad``), :mod:`numeric` (the reference
+Owns: :mod:`sympy_bridge` (``to_sympy``), :mod:`sympy_exact` (the exact zero test,
+SymPy's own gradient, ``check_grad``), :mod:`numeric` (the reference
 interpreter and test points), :mod:`fdcheck` (central differences), :mod:`verifier`
 (``verify``) and :mod:`deadline` (a time limit for long SymPy calls).
 

@@ -43,7 +43,8 @@ from ..printing.tex import latex, latex_name
 from ..text.parser import parse
 from .fdcheck import numeric_grad
 from .numeric import evaluate, random_point
-from .sympy_bridge import compare_exact, dim_value, resolve_dims, sympy_grad, to_sympy
+from .sympy_bridge import dim_value, resolve_dims, to_sympy
+from .sympy_exact import compare_exact, sympy_grad
 
 __all__ = ["verify", "VerifyReport"]
 

@@ -88,7 +88,7 @@ def prop_grad_fd(case: Case, dims: Mapping[Dim, int], seed: int,
 
 def prop_grad_sympy(case: Case, dims: Mapping[Dim, int]) -> str | None:
     """``mc.check_grad``: the gradient equals SymPy's elementwise derivatives exactly."""
-    from ..check.sympy_bridge import check_grad
+    from ..check.sympy_exact import check_grad
 
     report = check_grad(case.f, case.wrt, dims)
     if report:
@@ -107,7 +107,7 @@ def _probably_equal(a: Any, b: Any) -> bool:
     Used only to tell a SymPy non-proof (|x| and sign(x) identities) from a wrong gradient;
     such cases are counted apart, never as agreement.
     """
-    from ..check.sympy_bridge import _probe
+    from ..check.sympy_exact import _probe
 
     values = [_probe(a - b, seed) for seed in (11, 12, 13)]
     return all(v is not None and v.is_comparable and abs(v) < 1e-20 for v in values)
