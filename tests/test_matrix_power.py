@@ -65,6 +65,7 @@ def test_printed_forms() -> None:
     assert str(mc.grad(mc.tr(P(X, k)), X)) == "k (Xᵏ⁻¹)ᵀ"
     assert str(mc.grad(mc.tr(P(X, 3)), X)) == "3 (X²)ᵀ"
     assert str(mc.grad(mc.logdet(P(X, k)), X)) == "k X⁻ᵀ"
+    assert str(mc.grad(mc.det(P(X, k)), X)) == "k det(X)^k X⁻ᵀ"  # was det(X)^(k)
     S = mc.symmetric("S", n)
     assert str(mc.grad(mc.tr(P(S, 3)), S)) == "3 S²"
 

@@ -298,7 +298,8 @@ def _(e: Power) -> tuple[str, int]:
     k = e.k
     base = _paren(e.x, PREC["postfix"], strict=True)
     if is_scalar_shape(e.x.shape):
-        ks = str(k) if (k.is_Integer and k >= 0) else f"({_coef(k)})"
+        bare = (k.is_Integer and k >= 0) or k.is_Symbol  # x^2, det(X)^k; x^(-1), x^(k - 1)
+        ks = str(k) if bare else f"({_coef(k)})"
         return f"{base}^{ks}", PREC["postfix"]
     if k == sympy.Rational(1, 2):  # as a person writes it: sqrt(𝟏 + x∘²), not (…)∘(1/2)
         return f"sqrt({to_str(e.x)})", PREC["atom"]
