@@ -235,7 +235,7 @@ def test_unparse_of_one_by_one_constants(make) -> None:  # noqa: ANN001
 
 
 # ----------------------------------------------------------------------------------------
-# 5. sympy_exact.py (then sympy_bridge.py): check_grad could not decide x/|x| = sign(x): 30 false SymPy
+# 5. check_grad (now in sympy_exact.py) could not decide x/|x| = sign(x): 30 false SymPy
 #    mismatches in the first long run (fixed in 18704a9)
 # ----------------------------------------------------------------------------------------
 
