@@ -61,7 +61,7 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
     "powers of products spread where bases merge: (a b)^k a = a^(k+1) b^k": (
         lambda: (mc.norm(x) * mc.norm(y)) ** -2 * mc.norm(x), "‖x‖^(-1) ‖y‖^(-2)", False),
     "exp(b log a) ⊙ a.^k = exp((b + k) log a)": (
-        lambda: mc.exp(s * mc.log(x)) * x ** -1, "exp((s - 1) log(x))", True),
+        lambda: mc.exp(s * mc.log(x)) * x ** -1, "x∘(s - 1)", True),  # printed as the power
     "elementwise terms over one denominator: a ⊘ d - b ⊘ d.^2 = (a ⊙ d - b) ⊘ d.^2": (
         lambda: (1 + x) ** -1 - x * (1 + x) ** -2, "(𝟏 + x)∘⁻²", True),
 }

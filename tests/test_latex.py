@@ -478,3 +478,25 @@ def test_random_expressions_compile() -> None:
 def test_katex_renders_random_expressions() -> None:
     texs = [latex(e) for e in RANDOM_EXPRS]
     assert [(t, err) for t, err in zip(texs, katex_errors(texs)) if err] == []
+
+
+# exp(s log u), which the text a^b and the derivative of x.^alpha are built as, prints as
+# the power a person writes (issue 9: a^b printed as exp(b log(a)) b a^(-1))
+_a, _b, _alpha = mc.scalar("a"), mc.scalar("b"), mc.scalar("alpha")
+_x = mc.vector("x", mc.dim("n"))
+
+
+@pytest.mark.parametrize("e, text, tex", [
+    (lambda: mc.parse("a^b", a=_a, b=_b), "a^b", "a^{b}"),
+    (lambda: mc.grad(mc.parse("a^b", a=_a, b=_b), _a), "a^(b - 1) b", "a^{b - 1} b"),
+    (lambda: mc.grad(mc.parse("a^b", a=_a, b=_b), _b), "a^b log(a)", r"a^{b} \log(a)"),
+    (lambda: mc.parse("a^(-2*b)", a=_a, b=_b), "a^(-2 b)", "a^{-2 b}"),
+    (lambda: mc.grad(mc.parse("sum(x.^alpha)", x=_x, alpha=_alpha), _x),
+     "alpha x∘(alpha - 1)", r"\alpha x^{\circ \left(\alpha - 1\right)}"),
+    # a scalar to a vector power has no better notation: it stays exp(log(a) x)
+    (lambda: mc.parse("a.^x", a=_a, x=_x), "exp(log(a) x)", r"\exp(\log(a) x)"),
+], ids=["a^b", "d/da a^b", "d/db a^b", "a^(-2b)", "d/dx x.^alpha", "a.^x"])
+def test_exp_of_a_log_prints_as_a_power(e, text, tex) -> None:
+    v = e()
+    assert str(v) == text
+    assert mc.latex(v) == tex

@@ -60,7 +60,14 @@ from ..expr.nodes import (
     Zero,
     is_scalar_shape,
 )
-from .text import PREC, coef_is_negative, hadamard_quotient, join_terms, scalar_fraction
+from .text import (
+    PREC,
+    coef_is_negative,
+    hadamard_quotient,
+    join_terms,
+    power_of_log,
+    scalar_fraction,
+)
 
 __all__ = ["latex", "latex_name", "latex_dim", "latex_document"]
 
@@ -467,7 +474,16 @@ def _(e: MatrixPower) -> tuple[str, int]:
 @_latex.register
 def _(e: Apply) -> tuple[str, int]:
     """A built-in function by its usual name (``\\tanh``); a generic one by its letter,
-    primes for its derivatives (``\\sigma'``, ``\\sigma''``, ``\\sigma^{(4)}``)."""
+    primes for its derivatives (``\\sigma'``, ``\\sigma''``, ``\\sigma^{(4)}``);
+    exp(s log u) as the power ``u^{s}`` (``u^{\\circ s}`` for a matrix u)."""
+    power = power_of_log(e)
+    if power is not None:
+        base, s = power
+        ks, p = _latex(s)
+        if is_scalar_shape(base.shape):
+            return f"{_postfix_base(base)}^{{{ks}}}", PREC["postfix"]
+        ks = ks if p >= PREC["atom"] else rf"\left({ks}\right)"  # x^{∘(α − 1)}
+        return rf"{_postfix_base(base)}^{{\circ {ks}}}", PREC["postfix"]
     spec = FUNCTIONS.get(e.fn)
     if spec is not None:
         name = spec.latex

@@ -48,7 +48,7 @@ from ..expr.nodes import (
 )
 
 __all__ = ["to_str", "PREC", "precedence", "coef_is_negative", "signed_terms", "join_terms",
-           "hadamard_quotient", "ONE_VECTOR"]
+           "hadamard_quotient", "power_of_log", "ONE_VECTOR"]
 
 # One precedence table for every printer: higher binds tighter.
 PREC = {
@@ -322,8 +322,46 @@ def _(e: MatrixPower) -> tuple[str, int]:
     return f"{_paren(e.x, PREC['postfix'], strict=True)}{exponent}", PREC["postfix"]
 
 
+def power_of_log(e: Apply) -> tuple[Expr, Expr] | None:
+    """(u, s) when ``e`` is exp(s log u) with a 1×1 exponent s: the power uˢ (u∘ˢ for a
+    matrix u) that the text a^b and the derivative of xᵃ are built as, read back for print.
+
+    exp(log(a) x) with a vector x stays as it is: a scalar to a vector power has no
+    notation that reads better.
+    """
+    if e.fn != "exp" or e.order != 0:
+        return None
+    return _log_factor(e.x)
+
+
+def _log_factor(x: Expr) -> tuple[Expr, Expr] | None:
+    def is_log(f: Expr) -> bool:
+        return isinstance(f, Apply) and f.fn == "log" and f.order == 0
+
+    match x:
+        case ScalarMul(s=s, x=f) if is_log(f):
+            return f.x, s  # type: ignore[attr-defined]
+        case Scale(coef=c, x=inner):
+            found = _log_factor(inner)
+            return None if found is None else (found[0], Scale(c, found[1]))
+        case Hadamard(factors=fs) if is_scalar_shape(x.shape):
+            logs = [f for f in fs if is_log(f)]
+            if len(logs) != 1:
+                return None
+            rest = tuple(f for f in fs if f is not logs[0])
+            return logs[0].x, rest[0] if len(rest) == 1 else Hadamard(rest)  # type: ignore[attr-defined]
+    return None
+
+
 @_print.register
 def _(e: Apply) -> tuple[str, int]:
+    power = power_of_log(e)
+    if power is not None:
+        base, s = power
+        text, p = _print(s)
+        ks = text if p >= PREC["atom"] and not text.startswith("-") else f"({text})"
+        op = "^" if is_scalar_shape(base.shape) else "∘"
+        return f"{_paren(base, PREC['postfix'], strict=True)}{op}{ks}", PREC["postfix"]
     return f"{e.fn}{chr(39) * e.order}({to_str(e.x)})", PREC["atom"]
 
 
