@@ -500,3 +500,13 @@ def test_exp_of_a_log_prints_as_a_power(e, text, tex) -> None:
     v = e()
     assert str(v) == text
     assert mc.latex(v) == tex
+
+
+def test_a_scalar_product_times_a_matrix_is_parenthesized_in_text_as_in_latex() -> None:
+    # the Rayleigh quotient's gradient: (xᵀ A x) x, not xᵀ A x x; and 2 a x / b needs no
+    # parentheses around the quotient
+    A = mc.matrix("A", mc.dim("n"), mc.dim("n"))
+    g = mc.grad(_x.T @ A @ _x / (_x.T @ _x), _x)
+    assert str(g) == "(Aᵀ + A) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x)^2"
+    assert mc.latex(g) == (r"\frac{(A^{\top} + A) x}{x^{\top} x} - "
+                           r"2 \frac{(x^{\top} A x) x}{(x^{\top} x)^{2}}")

@@ -194,7 +194,9 @@ def _(e: Scale) -> tuple[str, int]:
     c = e.coef
     if c == -1:
         return "-" + _paren(e.x, PREC["product"]), PREC["sum"]
-    inner = _paren(e.x, PREC["product"])
+    # 2 (a x / b) reads as 2 a x / b: an integer multiple of a quotient needs no parentheses
+    quotient = c.is_Integer and precedence(e.x) == PREC["scale"]
+    inner = _paren(e.x, PREC["scale"] if quotient else PREC["product"])
     prec = PREC["sum"] if coef_is_negative(c) else PREC["scale"]
     cs = _coef(c)
     if c.is_Add:
@@ -211,11 +213,13 @@ def _(e: ScalarMul) -> tuple[str, int]:
     split = scalar_fraction(s)
     if split is not None:  # (a b⁻¹) X reads a X / b, as books write sum(y) p / sum(p)
         num, den = split
-        return (f"{_paren(num, PREC['product'])} {_paren(e.x, PREC['product'])} / "
+        return (f"{_paren(num, PREC['product'], strict=True)} {_paren(e.x, PREC['product'])} / "
                 f"{_paren(den, PREC['postfix'])}"), PREC["scale"]
     if isinstance(e.x, Ones) and e.x.cols == 1:  # a column of s: written 𝟏 s, as in z = Xw + 𝟏b
         return f"{ONE_VECTOR} {_paren(s, PREC['product'])}", PREC["product"]
-    return f"{_paren(s, PREC['product'])} {_paren(e.x, PREC['product'])}", PREC["product"]
+    # strict, as in LaTeX: a 1×1 product gets parentheses, (xᵀ A x) x, not xᵀ A x x
+    return f"{_paren(s, PREC['product'], strict=True)} {_paren(e.x, PREC['product'])}", \
+        PREC["product"]
 
 
 def scalar_fraction(s: Expr) -> tuple[Expr, Expr] | None:
