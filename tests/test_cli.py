@@ -309,9 +309,13 @@ def test_readme_first_command_names_the_shared_factors() -> None:
     assert full.count("X w + 𝟏 b") > 2 and "where" not in full
 
 
-def test_attention_prints_exp_once() -> None:
+def test_attention_prints_its_weights_once() -> None:
+    # exp(Q Kᵀ) ./ (exp(Q Kᵀ)*matrix(1)) is the row softmax P: named once, and the gradient
+    # is the textbook's 2 (P ⊙ (G − (P ⊙ G) 𝟏 𝟏ᵀ)) K with G = (P V − Y) Vᵀ (it printed
+    # exp(Q Kᵀ) nine times before names, then t₁ = exp(Q Kᵀ) in a quotient-rule form)
     out = _grad_out(ATTENTION, "--wrt", "Q")
-    assert out.count("exp(Q Kᵀ)") == 1 and "  t₁ = exp(Q Kᵀ)" in out
+    assert out == ("∂f/∂Q = 2 (P ⊙ ((P V - Y) Vᵀ + (P ⊙ ((Y - P V) Vᵀ)) 𝟏 𝟏ᵀ)) K\n"
+                   "where\n  P = softmax(Q Kᵀ, axis=1)\n")
 
 
 def test_text_names_reach_the_output() -> None:
@@ -325,7 +329,8 @@ def test_latex_document_compiles_with_where_lines() -> None:
     from latex_util import PDFLATEX_MISSING, compile_latex, pdflatex_available
 
     doc = _grad_out(ATTENTION, "--wrt", "Q", "--latex-document")
-    assert doc.startswith("\\documentclass") and r"t_{1} &= \exp(Q K^{\top})" in doc
+    assert doc.startswith("\\documentclass")
+    assert r"P &= \operatorname{softmax}_{\mathrm{row}}(Q K^{\top})" in doc
     if not pdflatex_available():
         pytest.skip(PDFLATEX_MISSING)
     ok, log = compile_latex(doc)

@@ -54,6 +54,12 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
         lambda: A @ x + (x.T @ A.T + y.T).T, "2 A x + y", False),
     "like quotients combined: A x / s + B x / s = (A + B) x / s": (
         lambda: A @ x / s + B @ x / s + y, "(A + B) x / s + y", False),
+    # built with ** -1, not /, which already builds the softmax (matcalc.expr.softmax_form)
+    "exp(z) / sum(exp(z)) = softmax(z)": (
+        lambda: mc.exp(x) * mc.sum(mc.exp(x)) ** -1, "softmax(x)", False),
+    "exp(Z) ⊘ (exp(Z) 𝟏 𝟏ᵀ) = softmax(Z, axis=1)": (
+        lambda: mc.exp(X) * (mc.exp(X) @ mc.ones(n, n)) ** -1 * X, "softmax(X, axis=1) ⊙ X",
+        False),
     "a row times Diag(v) anywhere in a chain: u 1ᵀ Diag(v) = u vᵀ": (
         lambda: x @ mc.ones(n).T @ mc.Diag(u) @ A, "x uᵀ A", False),
     "(P Q)⁻¹ = Q⁻¹ P⁻¹ where a neighbour cancels: Q (P Q)⁻¹ = P⁻¹": (

@@ -231,3 +231,43 @@ def test_stable_forms_in_the_numpy_output():
     rng = np.random.default_rng(3)
     Xv, wv, yv = rng.normal(size=(4, 2)) * 1e3, rng.normal(size=2), np.ones(4)
     assert all(np.all(np.isfinite(v)) for v in ns["value_and_gradient"](Xv, wv, yv))
+
+
+# ---- exp(Z) over its own sums is built as the softmax (matcalc.expr.softmax_form) -------
+
+_xq, _yq = mc.vector("x", n), mc.vector("y", n)
+_Zq = mc.matrix("Z", m, n)
+
+
+@pytest.mark.parametrize("build, want", [
+    (lambda: mc.exp(_xq) / mc.sum(mc.exp(_xq)), mc.softmax(_xq)),
+    (lambda: mc.exp(_Zq) / mc.sum(mc.exp(_Zq)), mc.softmax(_Zq)),
+    (lambda: mc.exp(_Zq) / mc.sum(mc.exp(_Zq), axis=0), mc.softmax(_Zq, axis=0)),
+    (lambda: mc.exp(_Zq) / mc.sum(mc.exp(_Zq), axis=1), mc.softmax(_Zq, axis=1)),
+    (lambda: mc.parse("exp(Z)./(exp(Z)*matrix(1))", Z=_Zq), mc.softmax(_Zq, axis=1)),
+    (lambda: mc.parse("exp(Z)./(matrix(1)*exp(Z))", Z=_Zq), mc.softmax(_Zq, axis=0)),
+    (lambda: mc.parse("exp(x)/sum(exp(x))", x=_xq), mc.softmax(_xq)),
+], ids=["vector", "all entries", "columns", "rows", "text rows", "text columns", "text"])
+def test_exp_over_its_sums_is_built_as_the_softmax(build, want) -> None:
+    assert build() == want
+
+
+@pytest.mark.parametrize("build", [
+    lambda: mc.exp(_xq) / mc.sum(mc.exp(_yq)),  # another vector's sum
+    lambda: mc.exp(2 * _xq) / mc.sum(mc.exp(_xq)),  # another exponent
+    lambda: mc.exp(_Zq) / mc.sum(mc.exp(mc.matrix("W", m, n)), axis=1),  # W's row sums
+    lambda: mc.exp(mc.scalar("a")) / mc.sum(mc.exp(mc.scalar("a"))),  # a single entry
+], ids=["other sum", "other exponent", "other matrix", "1×1"])
+def test_other_quotients_stay_quotients(build) -> None:
+    from matcalc.expr.nodes import Softmax, walk
+    assert not any(isinstance(v, Softmax) for v in walk(build()))
+
+
+def test_written_out_softmax_compiles_stably_and_differentiates_to_the_textbook() -> None:
+    f = mc.parse("exp(x)/sum(exp(x))", x=_xq)
+    x = np.array([1000.0, 999.0, -5.0])  # exp(1000) overflows; the softmax does not
+    got = mc.compile(f)(x=x)
+    assert np.all(np.isfinite(got)) and np.isclose(got.sum(), 1.0)
+    assert str(mc.jacobian(f, _xq)) == "Diag(p) - p pᵀ"
+    loss = mc.log(mc.sum(mc.exp(_xq)))  # its gradient is read back as the softmax
+    assert mc.grad(loss, _xq) == mc.softmax(_xq)

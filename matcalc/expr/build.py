@@ -47,6 +47,7 @@ from .nodes import (
     Zero,
     is_scalar_shape,
 )
+from .softmax_form import softmax_of_quotient
 
 __all__ = [
     "matrix", "vector", "scalar", "symmetric", "spd", "diagonal", "ones", "eye", "zeros",
@@ -309,10 +310,21 @@ def _div(a: Any, b: Any) -> Expr:
     if ca is not None:
         return _mul(ca, _reciprocal(b))
     a = as_expr(a)
-    if is_scalar_shape(b.shape):
-        return _mul(a, _reciprocal(b))
-    a2, b2 = _broadcast(a, b, "/", "divide elementwise")
-    return _mul(a2, _reciprocal(b2))
+    if not is_scalar_shape(b.shape):
+        a, b = _broadcast(a, b, "/", "divide elementwise")
+    p = _softmax(a, b)
+    return p if p is not None else _mul(a, _reciprocal(b))
+
+
+def _softmax(a: Expr, b: Expr) -> Expr | None:
+    """softmax(Z) for exp(Z) over its own sums (matcalc.expr.softmax_form), else None."""
+    found = softmax_of_quotient(a, b)
+    if found is None:
+        return None
+    try:
+        return softmax(*found)
+    except ShapeError:  # a normalization over a single entry: the quotient stays
+        return None
 
 
 def _matmul(a: Any, b: Any) -> Expr:
