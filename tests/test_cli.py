@@ -314,8 +314,8 @@ def test_attention_prints_its_weights_once() -> None:
     # is the textbook's 2 (P ⊙ (G − (P ⊙ G) 𝟏 𝟏ᵀ)) K with G = (P V − Y) Vᵀ (it printed
     # exp(Q Kᵀ) nine times before names, then t₁ = exp(Q Kᵀ) in a quotient-rule form)
     out = _grad_out(ATTENTION, "--wrt", "Q")
-    assert out == ("∂f/∂Q = 2 (P ⊙ ((P V - Y) Vᵀ + (P ⊙ ((Y - P V) Vᵀ)) 𝟏 𝟏ᵀ)) K\n"
-                   "where\n  P = softmax(Q Kᵀ, axis=1)\n")
+    assert out == ("∂f/∂Q = 2 (P ⊙ (t₁ - (P ⊙ t₁) 𝟏 𝟏ᵀ)) K\n"
+                   "where\n  P = softmax(Q Kᵀ, axis=1)\n  t₁ = (P V - Y) Vᵀ\n")
 
 
 def test_text_names_reach_the_output() -> None:

@@ -54,6 +54,9 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
         lambda: A @ x + (x.T @ A.T + y.T).T, "2 A x + y", False),
     "like quotients combined: A x / s + B x / s = (A + B) x / s": (
         lambda: A @ x / s + B @ x / s + y, "(A + B) x / s + y", False),
+    "a sum's sign matched to its negation in another term: "
+    "(a − b) C + D ⊙ (b − a) = (a − b) C − D ⊙ (a − b)": (
+        lambda: A @ (x - y) + u * (A @ (y - x)), "A (x - y) - u ⊙ (A (x - y))", False),
     # built with ** -1, not /, which already builds the softmax (matcalc.expr.softmax_form)
     "exp(z) / sum(exp(z)) = softmax(z)": (
         lambda: mc.exp(x) * mc.sum(mc.exp(x)) ** -1, "softmax(x)", False),
@@ -113,3 +116,19 @@ def test_corpus_gradients_are_fixed_points() -> None:
         g = tc.derived(case)
         again = Simplifier()
         assert again(g) == g and not again.used, f"{case.id}: {g} → {dict(again.used)}"
+
+
+@pytest.mark.parametrize("build", [
+    lambda: A @ (x - y) + u * (A @ (y - x)) * (A @ (y - x)),  # quadratic in y − x
+    lambda: A @ (x - y) + u * mc.exp(A @ (y - x)),  # not linear in it at all
+    lambda: A @ (x - y) + u * (A @ (y - x)) * mc.exp(y - x),  # once linear, once not
+], ids=["quadratic", "inside exp", "linear and inside exp"])
+def test_a_sign_comes_out_only_where_the_term_is_linear_in_the_sum(build) -> None:
+    # the Gaussian's Σ⁻¹ (x − μ)(x − μ)ᵀ Σ⁻¹ once lost its sign this way
+    e = build()
+    out = mc.simplify(e)
+    rng = np.random.default_rng(5)
+    values = {s.name: rng.standard_normal((3, 3) if s.shape[1] != 1 else (3, 1))
+              for s in e.free_symbols}
+    np.testing.assert_allclose(evaluate(out, values, {n: 3}), evaluate(e, values, {n: 3}),
+                               rtol=1e-10)

@@ -15,6 +15,7 @@ import sympy
 from ..expr.nodes import (
     Add,
     Expr,
+    Hadamard,
     Inverse,
     MatMul,
     ScalarMul,
@@ -22,6 +23,8 @@ from ..expr.nodes import (
     Symbol,
     Transpose,
     children,
+    replace,
+    walk,
 )
 from ..expr.ops import add, mm, scale, smul, tp
 from ..expr.structure import is_symmetric
@@ -249,3 +252,60 @@ def _(e: Add) -> Expr | None:
         return add(*(merged if j == idx[0] else t for j, t in enumerate(e.terms)
                      if j == idx[0] or j not in idx))
     return None
+
+
+def _occurrences(t: Expr, s: Expr) -> int:
+    """How many times ``s`` occurs in the tree ``t`` (2 for two or more)."""
+    count: dict[int, int] = {}
+    for node in walk(t):
+        count[id(node)] = 1 if node == s else min(2, sum(count[id(c)] for c in children(node)))
+    return count[id(t)]
+
+
+def _linear_sums(t: Expr) -> list[Add]:
+    """The sums that ``t`` is linear in: reached through products, ⊙, multiples and
+    transposes (turning one's sign turns t's)."""
+    out: list[Add] = []
+    stack = [t]
+    while stack:
+        e = stack.pop()
+        match e:
+            case Add():
+                out.append(e)
+            case Scale(x=x) | Transpose(x=x):
+                stack.append(x)
+            case ScalarMul(s=s, x=x):
+                stack += [s, x]
+            case MatMul(factors=fs) | Hadamard(factors=fs):
+                stack += fs
+    return out
+
+
+@rule(Add, name="a sum's sign matched to its negation in another term: "
+                "(a − b) C + D ⊙ (b − a) = (a − b) C − D ⊙ (a − b)", phase=1)
+def _(e: Add) -> Expr | None:
+    """A later term holding −s where an earlier one holds s takes the sign out, so that
+    both show one s and it can be named once (the attention gradient's G − (P ⊙ G) 𝟏 𝟏ᵀ).
+    A sum that is itself a factor of a product is left to the rule that turns a negated
+    sum around, lest the two undo each other."""
+    sums = [_linear_sums(t) for t in e.terms]
+    if sum(map(len, sums)) < 2:
+        return None
+    first: dict[object, int] = {}
+    for i, ss in enumerate(sums):
+        for s in ss:
+            first.setdefault(ckey(s), i)
+    for i, ss in enumerate(sums):
+        direct = _sum_factor(split(e.terms[i])[1])
+        for s in ss:
+            neg = add(*(scale(-1, u) for u in s.terms))
+            j = first.get(ckey(neg))
+            if j is None or j >= i or (direct is not None and direct[1] is s):
+                continue
+            if _occurrences(e.terms[i], s) != 1:
+                continue  # (x − μ)(x − μ)ᵀ is quadratic in the sum: its sign does not come out
+            terms = list(e.terms)
+            terms[i] = scale(-1, replace(terms[i], {s: neg}))  # t(s) = −t(−s): linear
+            return add(*terms)
+    return None
+
