@@ -33,7 +33,7 @@ from ..expr import build as mcb
 from ..expr.build import elementwise
 from ..expr.dims import ONE, Dim, dim
 from ..expr.functions import FUNCTIONS
-from ..expr.nodes import Expr, Symbol, Unvec, walk
+from ..expr.nodes import Add, Expr, Symbol, Unvec, walk
 
 __all__ = [
     "Source", "DrawSource", "RandomSource", "ExprGen", "Case", "GENERIC_NAME", "NODE_COVERAGE",
@@ -139,6 +139,9 @@ class ExprGen:
     budget: int = 12
     reuse: bool = True
     symbols: dict[Shape, list[Symbol]] = field(default_factory=dict)
+    #: The compound subexpressions made so far, by shape: "again" draws one (or its
+    #: negation), so terms share a sum and its sign-turned twin, as gradients do
+    made: dict[Shape, list[Expr]] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
     _lets: int = 0
 
@@ -252,8 +255,21 @@ class ExprGen:
             options += ["diag", "inverse", "matrix_power"]
         if c == 1 and not scalar:
             options += ["diagpart", "vec"]
+        if self.made.get(shape):
+            options += ["again"]
         op = self.src.choice(options)
-        return getattr(self, "_" + op)(shape, depth - 1)
+        out = getattr(self, "_" + op)(shape, depth - 1)
+        if op not in ("leaf", "again"):
+            self.made.setdefault(shape, []).append(out)
+        return out
+
+    def _again(self, shape: Shape, depth: int) -> Expr:
+        e = self.src.choice(self.made[shape])
+        if not self.src.integer(0, 1):
+            return e
+        if isinstance(e, Add) and self.src.integer(0, 1):  # b − a for a − b, term by term
+            return mcb.add_terms([-t for t in e.terms])
+        return -e
 
     def _leaf(self, shape: Shape, depth: int) -> Expr:
         return self.leaf(shape)
