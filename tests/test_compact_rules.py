@@ -57,6 +57,8 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
     "a sum's sign matched to its negation in another term: "
     "(a − b) C + D ⊙ (b − a) = (a − b) C − D ⊙ (a − b)": (
         lambda: A @ (x - y) + u * (A @ (y - x)), "A (x - y) - u ⊙ (A (x - y))", False),
+    "a minus taken out of a product's negative sum: X (-A - B) = -X (A + B)": (
+        lambda: X @ (-A - B.T), "-X (A + Bᵀ)", False),
     # built with ** -1, not /, which already builds the softmax (matcalc.expr.softmax_form)
     "exp(z) / sum(exp(z)) = softmax(z)": (
         lambda: mc.exp(x) * mc.sum(mc.exp(x)) ** -1, "softmax(x)", False),

@@ -309,3 +309,18 @@ def _(e: Add) -> Expr | None:
             return add(*terms)
     return None
 
+
+
+@rule(MatMul, name="a minus taken out of a product's negative sum: X (-A - B) = -X (A + B)",
+      phase=1)
+def _(e: MatMul) -> Expr | None:
+    """A product whose one sum factor has only negative terms shows the sign in front, as
+    the Cookbook writes ∂ tr((A + XᵀX)⁻¹)/∂X = −X (M⁻ᵀ M⁻ᵀ + M⁻¹ M⁻¹)."""
+    found = _sum_factor(e)
+    if found is None or found[0] < 0 or not all(_negative(t) for t in found[1].terms):
+        return None
+    at, s, transposed = found
+    flipped = add(*(scale(-1, t) for t in s.terms))
+    fs = list(e.factors)
+    fs[at] = Transpose(flipped) if transposed else flipped
+    return scale(-1, mm(*fs))
