@@ -127,7 +127,7 @@ def _read(args: argparse.Namespace, *texts: str) -> list[Any]:
         try:
             expr = mc.parse(text, **declared, **shapes)
         except mc.ShapeError as exc:
-            hint = _default_hint(_defaulted(text, shapes), str(exc))
+            hint = _default_hint(_defaulted(text, shapes), str(exc), text)
             if hint is None:
                 raise
             raise mc.ShapeError(f"{str(exc).splitlines()[0]}; {hint}") from None
@@ -169,9 +169,10 @@ def _defaulted_symbols(expr: Any, shape_specs: Sequence[str]) -> list[Any]:
             if s.name not in given and s.shape != (1, 1)]
 
 
-def _default_hint(symbols: Sequence[Any], message: str) -> str | None:
+def _default_hint(symbols: Sequence[Any], message: str, text: str = "") -> str | None:
     """'lam is a vector by default (...); if it is a scalar, add --shape lam=1', for the
-    default-shaped symbols the error is about (all of them when ``message`` is empty)."""
+    default-shaped symbols the error is about (all of them when ``message`` is empty);
+    a name the text spelled otherwise (``lambda``, read as ``lam``) is named as typed."""
     named = [s for s in symbols
              if not message or re.search(rf"(?<![\w]){re.escape(s.name)}(?![\w])", message)]
     # a one-letter name is usually what its letter says; a longer one (lam, alpha, mu) is
@@ -181,8 +182,10 @@ def _default_hint(symbols: Sequence[Any], message: str) -> str | None:
         return None
     s = named[0]
     kind = "vector" if s.shape[1] == 1 else "matrix"
-    return (f"{s.name} is a {kind} by default (names starting with h–z are vectors, A–Z "
-            f"matrices, a–g scalars); if it is a scalar, add --shape {s.name}=1")
+    typed = {v: k for k, v in _RENAMED.items()}.get(s.name, s.name)
+    name = typed if re.search(rf"(?<![\w]){typed}(?![\w])", text) else s.name
+    return (f"{name} is a {kind} by default (names starting with h–z are vectors, A–Z "
+            f"matrices, a–g scalars); if it is a scalar, add --shape {name}=1")
 
 
 def _wrt(expr: Any, names: Sequence[str]) -> list[Any]:
@@ -247,7 +250,7 @@ def _derivatives(kind: str, args: argparse.Namespace, out: TextIO) -> int:
         shape = "×".join(str(d) for d in f.shape)
         defaulted = [s for s in _defaulted_symbols(f, args.shape)
                      if any(d in f.shape for d in s.shape if d != 1)]
-        hint = _default_hint(defaulted, "")
+        hint = _default_hint(defaulted, "", args.expr)
         if hint is not None:
             raise UsageError(f"{kind} needs a scalar (1×1) expression, but {args.expr} is "
                              f"{shape}: {hint}")

@@ -369,12 +369,17 @@ def test_lambda_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
                                 "lambda=1", "--latex")
     assert (status, err) == (0, ""), err
     assert r"\lambda" in out
+    status, out, err = main_out(capsys, "grad", "lambda*x'*x", "--wrt", "x", "--shape",
+                                "lambda=1")
+    assert (status, out) == (0, "∂f/∂x = 2 λ x\n"), err  # as typed, never the internal lam
 
 
 @pytest.mark.parametrize("args, fragments", [
     (["grad", "x'*x + lam*x'*x", "--wrt", "x"],
      ["lam is a vector by default", "--shape lam=1"]),
     (["grad", "sum(lam*A)", "--wrt", "A"], ["lam is a vector by default", "--shape lam=1"]),
+    (["grad", "x'*x + lambda*x'*x", "--wrt", "x"],
+     ["lambda is a vector by default", "--shape lambda=1"]),
 ])
 def test_a_letter_default_error_names_the_default_and_the_fix(
         capsys: pytest.CaptureFixture[str], args: list[str], fragments: list[str]) -> None:

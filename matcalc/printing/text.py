@@ -97,7 +97,8 @@ def _print(e: Expr) -> tuple[str, int]:
 
 @_print.register
 def _(e: Symbol) -> tuple[str, int]:
-    return e.name, PREC["atom"]
+    # lam is how text and Python spell λ (lambda is a Python keyword); LaTeX writes \lambda
+    return ("λ" if e.name == "lam" else e.name), PREC["atom"]
 
 
 @_print.register
