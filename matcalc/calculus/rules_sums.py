@@ -324,3 +324,14 @@ def _(e: MatMul) -> Expr | None:
     fs = list(e.factors)
     fs[at] = Transpose(flipped) if transposed else flipped
     return scale(-1, mm(*fs))
+
+
+@rule(Add, name="a 1×1 factor common to every term taken out: a / s - b / s = (a - b) / s",
+      phase=1)
+def _(e: Add) -> Expr | None:
+    """Every term a multiple of one 1×1 s (the attention's 1/√d): s comes out once."""
+    parts = [_unscaled(t) for t in e.terms]
+    s = parts[0][1]
+    if s is None or any(p[1] != s for p in parts[1:]):
+        return None
+    return smul(s, add(*(scale(c, x) for c, _, x in parts)))
