@@ -59,8 +59,11 @@ EXAMPLES: dict[str, tuple[object, str, bool]] = {
         lambda: A @ (x - y) + u * (A @ (y - x)), "A (x - y) - u ⊙ (A (x - y))", False),
     "a minus taken out of a product's negative sum: X (-A - B) = -X (A + B)": (
         lambda: X @ (-A - B.T), "-X (A + Bᵀ)", False),
-    "a 1×1 factor common to every term taken out: a / s - b / s = (a - b) / s": (
+    "a 1×1 factor common to every term taken out: a / s - b / s^2 = (a - b / s) / s": (
         lambda: x / s - A @ y / s, "(x - A y) / s", False),
+    "products with a common last factor merged inside a longer sum: "
+    "A x + B x + s y = (A + B) x + s y": (
+        lambda: A @ x + B @ x + s * y, "(A + B) x + s y", False),
     # built with ** -1, not /, which already builds the softmax (matcalc.expr.softmax_form)
     "exp(z) / sum(exp(z)) = softmax(z)": (
         lambda: mc.exp(x) * mc.sum(mc.exp(x)) ** -1, "softmax(x)", False),

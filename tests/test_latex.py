@@ -503,10 +503,12 @@ def test_exp_of_a_log_prints_as_a_power(e, text, tex) -> None:
 
 
 def test_a_scalar_product_times_a_matrix_is_parenthesized_in_text_as_in_latex() -> None:
-    # the Rayleigh quotient's gradient: (xᵀ A x) x, not xᵀ A x x; and 2 a x / b needs no
-    # parentheses around the quotient
+    # the Rayleigh quotient's gradient, as the book writes it: (xᵀ A x) x, not xᵀ A x x;
+    # 2 a x / b needs no parentheses around the quotient; 1/(xᵀx) comes out once
     A = mc.matrix("A", mc.dim("n"), mc.dim("n"))
     g = mc.grad(_x.T @ A @ _x / (_x.T @ _x), _x)
-    assert str(g) == "(Aᵀ + A) x / (xᵀ x) - 2 (xᵀ A x) x / (xᵀ x)^2"
-    assert mc.latex(g) == (r"\frac{(A^{\top} + A) x}{x^{\top} x} - "
-                           r"2 \frac{(x^{\top} A x) x}{(x^{\top} x)^{2}}")
+    assert str(g) == "((Aᵀ + A) x - 2 (xᵀ A x) x / (xᵀ x)) / (xᵀ x)"
+    assert mc.latex(g) == (r"\frac{(A^{\top} + A) x - 2 \frac{(x^{\top} A x) x}{x^{\top} x}}"
+                           r"{x^{\top} x}")
+    x, s = mc.vector("x", mc.dim("n")), mc.scalar("s")
+    assert str(2 * (x / s)) == "2 x / s"

@@ -18,6 +18,7 @@ from ..expr.nodes import (
     Hadamard,
     Inverse,
     MatMul,
+    Power,
     ScalarMul,
     Scale,
     Symbol,
@@ -26,7 +27,7 @@ from ..expr.nodes import (
     replace,
     walk,
 )
-from ..expr.ops import add, mm, scale, smul, tp
+from ..expr.ops import add, had, mm, scale, smul, tp
 from ..expr.structure import is_symmetric
 from .rulebook import ckey, rule, split
 
@@ -326,12 +327,68 @@ def _(e: MatMul) -> Expr | None:
     return scale(-1, mm(*fs))
 
 
-@rule(Add, name="a 1×1 factor common to every term taken out: a / s - b / s = (a - b) / s",
-      phase=1)
+def _scalar_powers(s: Expr) -> dict[object, list]:
+    """Base key → [base, exponent] over the factors of a 1×1 product s (Power(b, k) is b
+    to the k)."""
+    out: dict[object, list] = {}
+    for f in (s.factors if isinstance(s, Hadamard) else (s,)):
+        base, k = (f.x, f.k) if isinstance(f, Power) else (f, sympy.Integer(1))
+        slot = out.setdefault(ckey(base), [base, sympy.Integer(0)])
+        slot[1] += k
+    return out
+
+
+def _power_product(powers: list[tuple[Expr, sympy.Expr]]) -> Expr | None:
+    factors = [b if k == 1 else Power(b, k) for b, k in powers if k != 0]
+    return None if not factors else factors[0] if len(factors) == 1 else had(*factors)
+
+
+@rule(Add, name="a 1×1 factor common to every term taken out: "
+                "a / s - b / s^2 = (a - b / s) / s", phase=1)
 def _(e: Add) -> Expr | None:
-    """Every term a multiple of one 1×1 s (the attention's 1/√d): s comes out once."""
+    """Every term a multiple of powers of one 1×1 base of one sign (the Rayleigh quotient's
+    1/(xᵀx) and 1/(xᵀx)², the attention's 1/√d): the power nearest 1 comes out once."""
     parts = [_unscaled(t) for t in e.terms]
-    s = parts[0][1]
-    if s is None or any(p[1] != s for p in parts[1:]):
+    if any(s is None for _, s, _ in parts):
         return None
-    return smul(s, add(*(scale(c, x) for c, _, x in parts)))
+    powers = [_scalar_powers(s) for _, s, _ in parts]  # type: ignore[arg-type]
+    common = set(powers[0]).intersection(*powers[1:])
+    out: list[tuple[Expr, sympy.Expr]] = []
+    for key in common:
+        ks = [p[key][1] for p in powers]
+        if all(k.is_number and k < 0 for k in ks):
+            out.append((powers[0][key][0], max(ks)))
+        elif all(k.is_number and k > 0 for k in ks):
+            out.append((powers[0][key][0], min(ks)))
+    if not out:
+        return None
+    taken = {ckey(b): k for b, k in out}
+    terms = []
+    for (c, _, x), p in zip(parts, powers):
+        rest = _power_product([(b, k - taken.get(key, 0)) for key, (b, k) in p.items()])
+        terms.append(scale(c, x if rest is None else smul(rest, x)))
+    return smul(_power_product(out), add(*terms))  # type: ignore[arg-type]
+
+
+@rule(Add, name="products with a common last factor merged inside a longer sum: "
+                "A x + B x + s y = (A + B) x + s y", phase=1)
+def _(e: Add) -> Expr | None:
+    """What phase 0 does for a sum whose every term ends (or starts) in one factor, for the
+    terms that do when others do not (the Rayleigh quotient's Aᵀ x + A x beside its
+    (xᵀ A x) x / (xᵀ x))."""
+    parts = [split(t) for t in e.terms]
+    for end in (-1, 0):
+        groups: dict[Expr, list[int]] = {}
+        for i, (_, core) in enumerate(parts):
+            if isinstance(core, MatMul):
+                groups.setdefault(core.factors[end], []).append(i)
+        for f, idx in groups.items():
+            if len(idx) < 2 or len(idx) == len(parts):
+                continue
+            rest = [scale(parts[i][0], mm(*(parts[i][1].factors[:-1] if end == -1  # type: ignore[union-attr]
+                                              else parts[i][1].factors[1:])))  # type: ignore[union-attr]
+                    for i in idx]
+            merged = mm(add(*rest), f) if end == -1 else mm(f, add(*rest))
+            return add(*(merged if j == idx[0] else t for j, t in enumerate(e.terms)
+                         if j == idx[0] or j not in idx))
+    return None
