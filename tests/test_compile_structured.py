@@ -4,6 +4,8 @@ and the generated source of the benchmark's structured Jacobians and Hessians.""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -98,10 +100,12 @@ def test_tanh_net_hessian(h_: int, d_: int, k_: int, N_: int) -> None:
     vals = {"W1": _rand(rng, h_, d_), "W2": _rand(rng, k_, h_), "X": _rand(rng, d_, N_),
             "Y": _rand(rng, k_, N_)}
     src = _check(H, [W1, W2, X, Y], vals)
-    # (X ⊗ I) blocks (Xᵀ ⊗ I) is one einsum whose path contracts n by a BLAS product; the
-    # N blocks never become an Nh×Nh block-diagonal matrix
+    # (X ⊗ I) blocks (Xᵀ ⊗ I) is written from the blocks' factors: the Gauss–Newton term
+    # P Pᵀ (SYRK) times W₂ᵀW₂ in place, the residual term on its diagonal; neither the N
+    # blocks nor an Nh×Nh block-diagonal matrix is formed
     assert "kron(" not in src and " _block_diag(" not in src and "(_block_diag(" not in src
-    assert src.count("np.einsum(") == 1 and 'optimize=["einsum_path"' in src
+    assert "_kron_blocks(" in src and "np.einsum(" not in src and "_add_block_diag" not in src
+    assert re.search(r"\b(\w+) @ \1\.T\b", src), src
 
 
 @pytest.mark.parametrize("r_, p_", [(1, 1), (2, 3), (3, 1)])
@@ -142,3 +146,40 @@ def test_diag_between_kron_blocks() -> None:
                         dims={"p": p_})
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
         assert "kron(" not in f.source
+
+
+@pytest.mark.parametrize("r_, c_, p_, q_", [(1, 1, 1, 1), (2, 3, 4, 2), (3, 1, 2, 3),
+                                            (2, 2, 3, 1)])
+def test_kron_sandwich_from_block_factors(r_: int, c_: int, p_: int, q_: int) -> None:
+    """(A ⊗ I) blocks (C ⊗ I) with blocks Diag(lⱼ) B Diag(uⱼ) [+ Diag(wⱼ) + s I], scaled
+    inside and out: written from the factors (P Qᵀ ⊙ (𝟏𝟏ᵀ ⊗ B), the diagonal in place),
+    never from the stack of blocks; one-sided blocks keep the einsum on the stack."""
+    rng = np.random.default_rng(r_ + 3 * c_ + 7 * p_)
+    r, c, p, q = mc.dims("r c p q")
+    B, S = mc.matrix("B", r, c), mc.matrix("S", r, r)
+    l, u, w = mc.vector("l", r * p), mc.vector("u", c * p), mc.vector("w", r * p)
+    A, C, s = mc.matrix("A", q, p), mc.matrix("C", p, q), mc.scalar("s")
+    Ip, Ir, Ic = mc.eye(p), mc.eye(r), mc.eye(c)
+    vals = {"B": _rand(rng, r_, c_), "S": _rand(rng, r_, r_), "l": _rand(rng, r_ * p_, 1),
+            "u": _rand(rng, c_ * p_, 1), "w": _rand(rng, r_ * p_, 1),
+            "A": _rand(rng, q_, p_), "C": _rand(rng, p_, q_), "s": 0.7}
+    args = [B, S, l, u, w, A, C, s]
+    dims = {"r": r_, "c": c_, "p": p_, "q": q_}
+    rect = mc.Diag(l) @ mc.kron(Ip, 2 * B) @ mc.Diag(u)
+    square = mc.Diag(l) @ mc.kron(Ip, S) @ mc.Diag(l)
+    cases = [(mc.kron(A, Ir) @ rect @ mc.kron(C, Ic), False),
+             (3 * mc.kron(A, Ir) @ (s * rect) @ mc.kron(C, Ic), False),
+             (mc.kron(A, Ir) @ (square + s * mc.eye(r * p)) @ mc.kron(C, Ir), False),
+             (mc.kron(A, Ir) @ (square - mc.Diag(w) + 2 * mc.eye(r * p)) @ mc.kron(A.T, Ir),
+              True),
+             (mc.kron(C.T, Ir) @ (s * square - mc.Diag(w)) @ mc.kron(C, Ir) / 4, True)]
+    for e, gram in cases:
+        src = _check(e, args, vals, dims=dims)
+        if 1 in (r_, p_):  # a 1×1 block or a single block: other rules apply first
+            continue
+        assert "_kron_blocks(" in src and "np.einsum(" not in src, src
+        assert "_add_block_diag" not in src and "kron(" not in src, src
+        assert bool(re.search(r"\b(\w+) @ \1\.T\b", src)) == gram, src
+    one_sided = mc.kron(A, Ir) @ (mc.Diag(l) @ mc.kron(Ip, B)) @ mc.kron(C, Ic)
+    src = _check(one_sided, args, vals, dims=dims)
+    assert "_kron_blocks(" not in src

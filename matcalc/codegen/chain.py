@@ -18,13 +18,14 @@ chosen from the sizes at call time when it cannot be decided symbolically.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy
 
 from ..expr.dims import ONE, Dim
 from ..expr.nodes import Add, Expr, Hadamard, Inverse, MatMul, ScalarMul, Scale
+from . import blocks
 from .emit import MUL, POSTFIX, Code
 from .lower import Lowerer, Val, densify, full, hadamard_vals, lower, lower_node, transpose
 
@@ -177,6 +178,13 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
         if new is not None:
             atoms[i:i + 2] = new
             return True
+    # (A ⊗ I) next to a stack of blocks makes it dense: only once the stack has taken in
+    # every Diag, identity and stack it can (so a sandwich sees the whole stack)
+    for i in range(len(atoms) - 1 if lo.backend is None else 0):
+        new = _block_pair(lo, atoms[i], atoms[i + 1], scalars, late=True)
+        if new is not None:
+            atoms[i:i + 2] = new
+            return True
     if lo.backend is None and _gram(lo, atoms, scalars):
         return True
     # no pair rule left: Diag absorbs into a dense neighbour, preferring a vector
@@ -208,10 +216,9 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
 def _sandwich(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
     """(A ⊗ I_r) blocks(Bₙ) (C ⊗ I_c) = Σₙ (A[:, n] C[n, :]) ⊗ Bₙ, entry
     [(b,a),(d,c)] = Σₙ A[b,n] Bₙ[a,c] C[n,d] (Magnus & Neudecker, ch. 2: the mixed
-    product, block by block): one einsum into the output, contracting n by a BLAS product
-    (path: A with C first, then the blocks), where a pair at a time would write the
-    (A ⊗ I) blocks product and transpose it. The Hessian of a layer's weights has this
-    form: (X ⊗ I) Diag/(I ⊗ W) blocks (Xᵀ ⊗ I)."""
+    product, block by block), written into the output at once (:func:`blocks.sandwich`),
+    where a pair at a time would write the (A ⊗ I) blocks product and transpose it. The
+    Hessian of a layer's weights has this form: (X ⊗ I) Diag/(I ⊗ W) blocks (Xᵀ ⊗ I)."""
     for i in range(len(atoms) - 2):
         a, m, c = atoms[i:i + 3]
         if a.kind != "kron" or m.kind != "bd" or c.kind != "kron":
@@ -219,15 +226,13 @@ def _sandwich(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
         (A, E), (C, F) = a.val.args, c.val.args
         p = m.blocks
         if (E.kind != "eye" or F.kind != "eye" or A.kind == "eye" or C.kind == "eye"
-                or A.cols != p or C.rows != p or E.rows != block_size(m.rows, p)
-                or F.rows != block_size(m.cols, p)):
+                or A.cols != p or C.rows != p or E.rows != blocks.block_size(m.rows, p)
+                or F.rows != blocks.block_size(m.cols, p)):
             continue
         s = [x.code for x in (E, F) if x.code is not None]
-        a_code = full(lo, lo.scale([*scalars, *s], A))
+        code = blocks.sandwich(lo, A, C, m.code, p, E.rows, F.rows, [*scalars, *s])
         scalars.clear()
-        e = lo.call("np.einsum", '"bn,nac,nd->badc"', a_code, m.code, full(lo, C),
-                    'optimize=["einsum_path", (0, 2), (0, 1)]')
-        atoms[i:i + 3] = [_dense(_reshape(lo, e, a.rows, c.cols), a.rows, c.cols)]
+        atoms[i:i + 3] = [_dense(code, a.rows, c.cols)]
         return True
     return False
 
@@ -353,22 +358,17 @@ def _eye_kron(a: Atom) -> tuple[Dim, Val, Code | None] | None:
     return A.rows, B, A.code
 
 
-def blocks_of_diag(lo: Lowerer, a: Atom, p: Dim, c: Dim) -> Code:
-    """Diag(v), v of length p·c, as the p×c matrix whose row j is the j-th block's diagonal."""
-    if a.code.vec_of is not None and a.code.vec_of[1:] == (c, p):  # v = vec(D), D c×p
-        return lo.transpose_code(a.code.vec_of[0])
-    return _reshape(lo, a.code, p, c)
-
-
 def _bd(code: Code, p: Dim, rows: Dim, cols: Dim) -> Atom:
     return Atom("bd", rows, cols, code, blocks=p)
 
 
-def _block_pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any]) -> list[Atom] | None:
+def _block_pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any],
+                late: bool = False) -> list[Atom] | None:
     """Products of block-diagonal factors with p blocks, kept as a p×r×c stack of blocks:
     (I ⊗ B) Diag(v) = blocks B Diag(vⱼ), Diag(v)(I ⊗ B) = blocks Diag(vⱼ) B, block stacks
     multiplied block by block (one batched matmul), and a stack times a dense matrix
-    (a batched matmul on the matrix's row blocks). Never a dense I ⊗ B."""
+    (a batched matmul on the matrix's row blocks); ``late`` (no other rule left), also
+    (A ⊗ I) times a stack and a stack times (C ⊗ I), as one einsum. Never a dense I ⊗ B."""
     ea, eb = _eye_kron(a), _eye_kron(b)
 
     def shared(e: tuple[Dim, Val, Code | None]) -> Code:
@@ -380,16 +380,16 @@ def _block_pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any]) -> list[Atom]
 
     if ea is not None and b.kind == "diag":
         p, B, _ = ea
-        d = blocks_of_diag(lo, b, p, B.cols)
-        code = lo.binop("*", MUL, lo.em.op(POSTFIX, (shared(ea), POSTFIX), "[None]"),
+        d, sb = blocks.of_diag(lo, b.code, p, B.cols), shared(ea)
+        code = lo.binop("*", MUL, lo.em.op(POSTFIX, (sb, POSTFIX), "[None]"),
                         lo.em.op(POSTFIX, (d, POSTFIX), "[:, None, :]"))
-        return [_bd(code, p, a.rows, b.cols)]
+        return [_bd(blocks.with_form(code, blocks.BlockForm(sb, right=d)), p, a.rows, b.cols)]
     if a.kind == "diag" and eb is not None:
         p, B, _ = eb
-        d = blocks_of_diag(lo, a, p, B.rows)
+        d, sb = blocks.of_diag(lo, a.code, p, B.rows), shared(eb)
         code = lo.binop("*", MUL, lo.em.op(POSTFIX, (d, POSTFIX), "[:, :, None]"),
-                        lo.em.op(POSTFIX, (shared(eb), POSTFIX), "[None]"))
-        return [_bd(code, p, a.rows, b.cols)]
+                        lo.em.op(POSTFIX, (sb, POSTFIX), "[None]"))
+        return [_bd(blocks.with_form(code, blocks.BlockForm(sb, left=d)), p, a.rows, b.cols)]
     if a.kind == "bd" and (eb is not None and eb[0] == a.blocks or b.kind == "bd"
                            and b.blocks == a.blocks):
         other = shared(eb) if eb is not None else b.code
@@ -398,39 +398,40 @@ def _block_pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any]) -> list[Atom]
         return [_bd(lo.binop("@", MUL, shared(ea), b.code), b.blocks, a.rows, b.cols)]
     if a.kind == "bd" and b.kind == "diag":
         p = a.blocks
-        d = blocks_of_diag(lo, b, p, block_size(b.rows, p))
+        d = blocks.of_diag(lo, b.code, p, blocks.block_size(b.rows, p))
         code = lo.binop("*", MUL, a.code, lo.em.op(POSTFIX, (d, POSTFIX), "[:, None, :]"))
+        f = blocks.form_of(lo, a.code)  # Diag(l) B, then Diag(r): Diag(l) B Diag(r)
+        if f is not None and f.right is None and f.diag is None:
+            blocks.with_form(code, replace(f, right=d))
         return [_bd(code, p, a.rows, b.cols)]
     if a.kind == "diag" and b.kind == "bd":
         p = b.blocks
-        d = blocks_of_diag(lo, a, p, block_size(a.rows, p))
+        d = blocks.of_diag(lo, a.code, p, blocks.block_size(a.rows, p))
         code = lo.binop("*", MUL, lo.em.op(POSTFIX, (d, POSTFIX), "[:, :, None]"), b.code)
+        f = blocks.form_of(lo, b.code)
+        if f is not None and f.left is None and f.diag is None:
+            blocks.with_form(code, replace(f, left=d))
         return [_bd(code, p, a.rows, b.cols)]
-    if a.kind == "kron" and b.kind == "bd":  # (A ⊗ I_r) blocks Bₙ: A[b,n] Bₙ[a,c]
+    if late and a.kind == "kron" and b.kind == "bd":  # (A ⊗ I_r) blocks Bₙ: A[b,n] Bₙ[a,c]
         A, E = a.val.args
         if (E.kind == "eye" and A.kind != "eye" and A.cols == b.blocks
-                and E.rows == block_size(b.rows, b.blocks)):
+                and E.rows == blocks.block_size(b.rows, b.blocks)):
             a_code = shared((A.cols, A, E.code))
             e = lo.call("np.einsum", '"bn,nac->banc"', a_code, b.code)
             return [_dense(_reshape(lo, e, a.rows, b.cols), a.rows, b.cols)]
-    if a.kind == "bd" and b.kind == "kron":  # blocks Bₙ (C ⊗ I_c): Bₙ[a,c] C[n,d]
+    if late and a.kind == "bd" and b.kind == "kron":  # blocks Bₙ (C ⊗ I_c): Bₙ[a,c] C[n,d]
         C, E = b.val.args
         if (E.kind == "eye" and C.kind != "eye" and C.rows == a.blocks
-                and E.rows == block_size(a.cols, a.blocks)):
+                and E.rows == blocks.block_size(a.cols, a.blocks)):
             c_code = shared((C.rows, C, E.code))
             e = lo.call("np.einsum", '"nac,nd->nadc"', a.code, c_code)
             return [_dense(_reshape(lo, e, a.rows, b.cols), a.rows, b.cols)]
     if a.kind == "bd" and b.kind == "dense":  # row blocks of the matrix, block by block
         p = a.blocks
-        x3 = _reshape(lo, b.code, p, block_size(a.cols, p), "-1")
+        x3 = _reshape(lo, b.code, p, blocks.block_size(a.cols, p), "-1")
         return [_dense(_reshape(lo, lo.binop("@", MUL, a.code, x3), a.rows, "-1"),
                        a.rows, b.cols)]
     return None
-
-
-def block_size(d: Dim, p: Dim) -> Dim:
-    """The block size d / p of a dimension d split into p blocks."""
-    return Dim(sympy.simplify(d.expr / p.expr))
 
 
 def _block_matrix(lo: Lowerer, a: Atom) -> Code:

@@ -31,7 +31,7 @@ class Code:
     """One NumPy-level value: an argument/literal (``fixed``) or a computation of parts."""
 
     __slots__ = ("parts", "prec", "fixed", "hint", "name", "transpose_of", "neg_of", "scale_of",
-                 "vec_of", "nonneg", "inplace", "uses")
+                 "vec_of", "blocks_of", "nonneg", "inplace", "uses")
 
     def __init__(self, parts: tuple[Part, ...], prec: int, fixed: bool = False) -> None:
         self.parts = parts
@@ -45,6 +45,9 @@ class Code:
         self.scale_of: tuple[list, Code] | None = None
         # (X, rows, cols) for vec(X), so (A ⊗ B) vec(X) and K vec(X) can use X itself
         self.vec_of: tuple | None = None
+        # for a p×r×c stack of blocks, what every block is made of (codegen.blocks.BlockForm),
+        # so products with the stack can use the factors instead of the stack
+        self.blocks_of = None
         self.nonneg = False  # every entry known ≥ 0 (a Diag's v; see matcalc.codegen.sign)
         # writes into its first operand (``_add_diag(x, d)``): render copies that operand
         # first when anything else reads it too

@@ -15,7 +15,7 @@ from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-           "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag",
+           "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag", "_kron_blocks",
            "_eigh", "_divdiff", "_divdiff2", "_eiggap"]
 
 
@@ -229,6 +229,19 @@ def _add_block_diag(blocks: np.ndarray, d: Any) -> np.ndarray:
     i = np.arange(blocks.shape[1])
     blocks[:, i, i] += d
     return blocks
+
+
+def _kron_blocks(m: np.ndarray, b: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+    """``m ⊙ (𝟏𝟏ᵀ ⊗ b)`` for an r×c ``b``, plus ``t[a]`` on the entries [(i, a), (j, a)]
+    (``t`` r×q×s, or q×s for every a), written into m in place and m returned: the
+    generated code passes only a fresh product of its own."""
+    r, c = b.shape
+    m4 = m.reshape(m.shape[0] // r, r, m.shape[1] // c, c)
+    m4 *= b[:, None, :]
+    if t is not None:
+        diagonal = np.einsum("iaja->aij", m4)  # a writeable view of the entries a = c
+        diagonal += t
+    return m
 
 
 def _apply_sum(x: np.ndarray, *terms: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import replace
 import sympy
 
 from ..expr.nodes import Add
-from .chain import Atom, block_size, blocks_of_diag
+from . import blocks
 from .emit import ADD, MUL, POW, SUM_TERM, UNARY, Code
 from .lower import Lowerer, Val, densify, lower, lower_node, split_scale
 
@@ -130,12 +130,12 @@ def add_blocks(lo: Lowerer, terms: list[Val]) -> Val | None:
         return None
     stack = lo.binop("+", ADD, *[t.code for t in bds]) if len(bds) > 1 else bds[0].code
     rows, cols = bds[0].rows, bds[0].cols
-    r = block_size(rows, p)
+    r = blocks.block_size(rows, p)
     parts: list[Code] = []
     eyes = [t.code or lo.num(1) for t in terms if t.kind == "eye"]
     for t in terms:
         if t.kind == "diag":  # block j's diagonal is row j of a p×r matrix
-            parts.append(blocks_of_diag(lo, Atom("diag", t.rows, t.cols, t.code), p, r))
+            parts.append(blocks.of_diag(lo, t.code, p, r))
     if eyes:
         parts.append(lo.binop("+", ADD, *eyes) if len(eyes) > 1 else eyes[0])
     if not parts:
@@ -144,4 +144,7 @@ def add_blocks(lo: Lowerer, terms: list[Val]) -> Val | None:
     x = stack if owned(stack) else lo.method(stack, ".copy()")
     code = lo.call(lo.helper("_add_block_diag"), x, d)
     code.inplace = True
+    form = blocks.form_of(lo, stack) if len(bds) == 1 else None
+    if form is not None and form.diag is None:  # Diag(l) B Diag(r) + Diag(d), blockwise
+        blocks.with_form(code, replace(form, diag=d, diag_rows=len(parts) > bool(eyes)))
     return Val("bd", rows, cols, code, args=(p,))
