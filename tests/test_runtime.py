@@ -51,3 +51,4 @@ def test_sigmoid_tails_and_specials() -> None:
     assert got[0] == 0 and got[1] > 0  # full relative accuracy in the left tail
     assert _sigmoid(-40.0) == got[1] and _sigmoid(np.float32(-3)).dtype == np.float32
     assert _sigmoid(np.ones(2, dtype=np.float32)).dtype == np.float32
+    assert (_sigmoid(np.array([[-0.0], [0.0]])) == 0.5).all()  # sign(-0) = -0: still 1/2
