@@ -425,6 +425,22 @@ def test_args_must_cover_free_symbols_and_may_add_more() -> None:
         f(**a)
 
 
+def test_unused_column_is_checked_not_kept() -> None:
+    """A column the body never reads is checked (rank, dtype, size) without keeping the
+    (n, 1) view that a used one gets."""
+    m, n = mc.dims("m n")
+    A, w, y = mc.matrix("A", m, n), mc.vector("w", n), mc.vector("y", m)
+    f = mc.compile(mc.hessian(mc.norm(A @ w - y) ** 2 / 2, w), args=[A, w, y])
+    assert "    _column(w, 'w'" in f.source and "y = _column(" not in f.source
+    a = {"A": np.arange(6.0).reshape(3, 2), "w": np.ones(2), "y": np.ones((3, 1))}
+    np.testing.assert_allclose(f(**a), a["A"].T @ a["A"])
+    for name, bad, error in [("w", np.ones((2, 2)), mc.ShapeError),
+                             ("y", np.ones(4), mc.ShapeError),
+                             ("y", np.array(["a", "b", "c"]), TypeError)]:
+        with pytest.raises(error, match=name):
+            f(**{**a, name: bad})
+
+
 def test_vectors_as_1d_or_column_give_1d_results() -> None:
     f = mc.compile(2 * X0.T @ y0 + w0)
     a = _seed0_args()

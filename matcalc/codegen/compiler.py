@@ -283,7 +283,10 @@ def _build(outs: list[Expr], single: bool, args: Sequence[Symbol] | None,
     lines = [f"def compiled({', '.join(names)}):"]
     for e in outs:
         lines.append(f"    # {_one_line(e)}  :  {fmt_shape(e.shape)}")
-    prologue = _prologue(params, dim_names, numpy=backend is None)
+    text = "\n".join(body + returns)
+    unused = {s for s in params if not re.search(rf"\b{s.name}\b", text)}
+    prologue = _prologue(params, dim_names, numpy=backend is None,
+                         unused=unused if backend is None and not lo.needs_dtype else set())
     if backend is not None:  # its own coercion: the namespace first, then the arguments
         prologue = backend.prologue(lo, params, {s: _arg_kind(s) for s in params},
                                     _square_dims(outs)) + prologue[len(params):]
@@ -405,17 +408,21 @@ def _output(lo: Lowerer, v: Val) -> Code:
 
 
 def _prologue(params: list[Symbol], dim_names: dict[sympy.Symbol, str],
-              numpy: bool = True) -> list[str]:
+              numpy: bool = True, unused: set[Symbol] = frozenset()) -> list[str]:
     """Argument coercion and the dim bindings/checks, as source lines. For NumPy arrays an
     axis-0 size is read as len(x) (x.shape[0] without building the shape tuple, which
-    costs more, once per argument per call); array-API arrays need not support len."""
+    costs more, once per argument per call); array-API arrays need not support len. A
+    column in ``unused`` (the body never reads it) is checked but not kept: its (n, 1)
+    view would be made for nothing, and len(x) is its size either way."""
 
     def size(name: str, ax: int) -> str:
         return f"len({name})" if ax == 0 and numpy else f"{name}.shape[{ax}]"
 
     lines = []
     for s in params:
-        lines.append(f"{s.name} = {_arg_kind(s)}({s.name}, {s.name!r}, {fmt_shape(s.shape)!r})")
+        check = f"{_arg_kind(s)}({s.name}, {s.name!r}, {fmt_shape(s.shape)!r})"
+        keep = s not in unused or _arg_kind(s) != "_column"
+        lines.append(f"{s.name} = {check}" if keep else check)
     bound: dict[sympy.Symbol, str] = {}  # dim → the argument that fixed it
     pending: list[tuple[Symbol, int, Dim]] = []
     for s in params:
