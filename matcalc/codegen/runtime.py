@@ -257,9 +257,13 @@ def _apply_sum(x: np.ndarray, *terms: np.ndarray) -> np.ndarray:
         for t in terms[1:]:
             out = out + t @ x  # not +=: the dtype promotes as the sum's would
         return out
-    total = terms[0] + terms[1]
-    for t in terms[2:]:
-        total = total + t
+    # the sum into one fresh C-order array, in place: Aᵀ + A runs through NumPy's buffered
+    # iterator (the two layouts differ), which allocates a buffer as large as the sum
+    # (up to 8192 entries); a C-order copy of Aᵀ is one strided pass, as fast, and adding
+    # A into it takes no buffer
+    total = terms[0].astype(np.result_type(*terms), order="C")  # astype copies
+    for t in terms[1:]:
+        total += t
     return total @ x
 
 
