@@ -183,3 +183,26 @@ def test_kron_sandwich_from_block_factors(r_: int, c_: int, p_: int, q_: int) ->
     one_sided = mc.kron(A, Ir) @ (mc.Diag(l) @ mc.kron(Ip, B)) @ mc.kron(C, Ic)
     src = _check(one_sided, args, vals, dims=dims)
     assert "_kron_blocks(" not in src
+
+
+@pytest.mark.parametrize("h_, d_, N_", [(1, 1, 1), (2, 1, 3), (3, 2, 4), (1, 3, 2)])
+def test_diag_between_kron_with_identity(h_: int, d_: int, N_: int) -> None:
+    """(A ⊗ I) Diag(v) (C ⊗ I), the Hessian of Σ f(W X) w.r.t. W: the blocks' diagonals
+    through the sandwich, written onto the diagonal of a zeroed array; never the dense
+    A ⊗ I (``_kron_eye``) multiplied by the Diag."""
+    rng = np.random.default_rng(h_ + 5 * N_)
+    h, d, N, q = mc.dims("h d N q")
+    W, X = mc.matrix("W", h, d), mc.matrix("X", d, N)
+    A, C, v, s = mc.matrix("A", q, N), mc.matrix("C", N, d), mc.vector("v", N * h), \
+        mc.scalar("s")
+    vals = {"W": _rand(rng, h_, d_) / 2, "X": _rand(rng, d_, N_), "A": _rand(rng, 2, N_),
+            "C": _rand(rng, N_, d_), "v": _rand(rng, N_ * h_, 1), "s": -0.3}
+    dims = {"h": h_, "d": d_, "N": N_, "q": 2}
+    Ih = mc.eye(h)
+    cases = [(mc.hessian(mc.sum(mc.softplus(W @ X)), W), [W, X]),
+             (s * mc.kron(A, Ih) @ mc.Diag(v) @ mc.kron(C, Ih) / 2, [A, C, v, s, W])]
+    for e, args in cases:
+        src = _check(e, args, vals, dims=dims)
+        assert "_kron_eye(" not in src and "kron(" not in src and "np.eye(" not in src, src
+        if h_ > 1:
+            assert "_kron_diag(" in src, src

@@ -46,7 +46,7 @@ class BlockForm:
     a scalar code (s I on every block), None for none.
     """
 
-    shared: Code
+    shared: Code | None  # None: no shared term (the blocks are Diag(diag[j]))
     left: Code | None = None
     right: Code | None = None
     diag: Code | None = None
@@ -65,7 +65,8 @@ def form_of(lo: Lowerer, code: Code) -> BlockForm | None:
     def scaled(x: Code) -> Code:
         return lo.scale(factors, Val("dense", ONE, ONE, x)).code
 
-    return replace(f, shared=scaled(f.shared), diag=None if f.diag is None else scaled(f.diag))
+    return replace(f, shared=None if f.shared is None else scaled(f.shared),
+                   diag=None if f.diag is None else scaled(f.diag))
 
 
 def with_form(code: Code, form: BlockForm | None) -> Code:
@@ -87,9 +88,10 @@ def _t(lo: Lowerer, x: Code, rows: Dim, cols: Dim) -> Code:
     return lo.scale([coef, *codes], Val("dense", cols, rows, lo.transpose_code(base))).code
 
 
-def sandwich(lo: Lowerer, A: Val, C: Val, stack: Code, p: Dim, r: Dim, c: Dim,
-             scalars: list[Any]) -> Code:
-    """``s (A ⊗ I_r) blocks(Bₙ) (C ⊗ I_c)``, A q×p, C p×t, as its qr×tc array.
+def sandwich(lo: Lowerer, A: Val, C: Val, stack: Code | None, p: Dim, r: Dim, c: Dim,
+             scalars: list[Any], form: BlockForm | None = None) -> Code:
+    """``s (A ⊗ I_r) blocks(Bₙ) (C ⊗ I_c)``, A q×p, C p×t, as its qr×tc array; the blocks
+    are the p×r×c ``stack``, or given by ``form`` alone (a Diag: its ``diag`` only).
 
     Entry [(b,a),(d,c)] is Σₙ A[b,n] Bₙ[a,c] C[n,d] (Magnus & Neudecker, ch. 2: the mixed
     product, block by block). With Bₙ = Diag(lₙ) B Diag(rₙ) + Diag(dₙ) it is
@@ -99,17 +101,20 @@ def sandwich(lo: Lowerer, A: Val, C: Val, stack: Code, p: Dim, r: Dim, c: Dim,
     that is (P Qᵀ) ⊙ (𝟏𝟏ᵀ ⊗ B) with P = A ⊙ₙ lᵀ (qr×p) and Q = Cᵀ ⊙ₙ rᵀ (tc×p), plus the
     second sum on the entries a = c: one BLAS product of the thin P and Q (SYRK when
     Q is P: A = Cᵀ and l = r, the Gauss–Newton term of a Hessian), the shared block and
-    the diagonal applied in place (``_kron_blocks``). Without a form: one einsum,
-    contracting n by a BLAS product (A with C first, then the stack)."""
+    the diagonal applied in place (``_kron_blocks``). Blocks Diag(dₙ) alone (a Diag
+    between the two): the second sum onto the diagonal of a zeroed array (``_kron_diag``),
+    never the dense A ⊗ I. Without a form: one einsum, contracting n by a BLAS product
+    (A with C first, then the stack)."""
     rows, cols = A.rows * r, C.cols * c
-    form = form_of(lo, stack)
+    form = form if form is not None else form_of(lo, stack)
+    if form is not None and form.shared is None:
+        return lo.call(lo.helper("_kron_diag"), _diag_term(lo, A, C, form, scalars, p, r))
     if form is None or form.left is None or form.right is None:
         a = full(lo, lo.scale(scalars, A))
         e = lo.call("np.einsum", '"bn,nac,nd->badc"', a, stack, full(lo, C),
                     'optimize=["einsum_path", (0, 2), (0, 1)]')
         return lo.reshape(e, [lo.dim(rows), lo.dim(cols)])
     a, ct = full(lo, A), lo.transpose_code(full(lo, C))
-    factors = list(scalars)
 
     def thin(x: Code, scale: Code, d: Dim, r: Dim) -> Code:  # x[b, None, n] scale[n, a]
         prod = lo.binop("*", MUL, _post(lo, x, "[:, None, :]"),
@@ -118,17 +123,22 @@ def sandwich(lo: Lowerer, A: Val, C: Val, stack: Code, p: Dim, r: Dim, c: Dim,
 
     P, Q = thin(a, form.left, rows, r), thin(ct, form.right, cols, c)
     m = lo.binop("@", MUL, P, lo.transpose_code(Q))
-    b = lo.scale(factors, Val("dense", r, c, form.shared)).code
-    args = [m, b]
+    args = [m, lo.scale(scalars, Val("dense", r, c, form.shared)).code]
     if form.diag is not None:
-        d = lo.scale(factors, Val("dense", p, r, form.diag)).code
-        c_code = full(lo, C)
-        if form.diag_rows:  # t[a] = (A ⊙ d[:, a]ᵀ) C, a batched product
-            ad = lo.binop("*", MUL, _post(lo, a, "[None]"),
-                          _post(lo, _t(lo, d, p, r), "[:, None, :]"))
-            args.append(lo.binop("@", MUL, ad, c_code))
-        else:  # s I on every block: t = s A C for every a
-            args.append(lo.binop("*", MUL, d, lo.binop("@", MUL, a, c_code)))
+        args.append(_diag_term(lo, A, C, form, scalars, p, r))
     code = lo.call(lo.helper("_kron_blocks"), *args)
     code.inplace = True
     return code
+
+
+def _diag_term(lo: Lowerer, A: Val, C: Val, form: BlockForm, scalars: list[Any], p: Dim,
+               r: Dim) -> Code:
+    """t[a] = s (A ⊙ d[:, a]ᵀ) C, the blocks' diagonals through the sandwich (r×q×t, one
+    batched product); s I on every block: t = s A C, the same for every a."""
+    a, c_code = full(lo, A), full(lo, C)
+    if not form.diag_rows:
+        return lo.binop("*", MUL, lo.scale(scalars, Val("dense", ONE, ONE, form.diag)).code,
+                        lo.binop("@", MUL, a, c_code))
+    d = lo.scale(scalars, Val("dense", p, r, form.diag)).code
+    ad = lo.binop("*", MUL, _post(lo, a, "[None]"), _post(lo, _t(lo, d, p, r), "[:, None, :]"))
+    return lo.binop("@", MUL, ad, c_code)

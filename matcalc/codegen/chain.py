@@ -203,7 +203,8 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
     # a Kronecker or commutation factor with no rule left becomes an array
     for i, a in enumerate(atoms):
         if a.kind == "bd" and len(atoms) > 1:  # alone, it is the result: a stack (chain)
-            atoms[i] = _dense(_block_matrix(lo, a), a.rows, a.cols)
+            dense = lo.call(lo.helper("_block_diag"), a.code, lo.dim(a.blocks))
+            atoms[i] = _dense(dense, a.rows, a.cols)
             return True
     for i, a in enumerate(atoms):
         if a.kind in ("kron", "comm", "diag") and len(atoms) > 1:
@@ -218,19 +219,22 @@ def _sandwich(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
     [(b,a),(d,c)] = Σₙ A[b,n] Bₙ[a,c] C[n,d] (Magnus & Neudecker, ch. 2: the mixed
     product, block by block), written into the output at once (:func:`blocks.sandwich`),
     where a pair at a time would write the (A ⊗ I) blocks product and transpose it. The
-    Hessian of a layer's weights has this form: (X ⊗ I) Diag/(I ⊗ W) blocks (Xᵀ ⊗ I)."""
+    Hessian of a layer's weights has this form: (X ⊗ I) Diag/(I ⊗ W) blocks (Xᵀ ⊗ I), or
+    (X ⊗ I) Diag(v) (Xᵀ ⊗ I) for Σ f(W X) (a Diag is p blocks Diag(vⱼ))."""
     for i in range(len(atoms) - 2):
         a, m, c = atoms[i:i + 3]
-        if a.kind != "kron" or m.kind != "bd" or c.kind != "kron":
+        if a.kind != "kron" or m.kind not in ("bd", "diag") or c.kind != "kron":
             continue
         (A, E), (C, F) = a.val.args, c.val.args
-        p = m.blocks
+        p = m.blocks if m.kind == "bd" else A.cols  # Diag(v): p diagonal blocks
         if (E.kind != "eye" or F.kind != "eye" or A.kind == "eye" or C.kind == "eye"
                 or A.cols != p or C.rows != p or E.rows != blocks.block_size(m.rows, p)
                 or F.rows != blocks.block_size(m.cols, p)):
             continue
         s = [x.code for x in (E, F) if x.code is not None]
-        code = blocks.sandwich(lo, A, C, m.code, p, E.rows, F.rows, [*scalars, *s])
+        form = None if m.kind == "bd" else blocks.BlockForm(
+            None, diag=blocks.of_diag(lo, m.code, p, E.rows), diag_rows=True)
+        code = blocks.sandwich(lo, A, C, m.code, p, E.rows, F.rows, [*scalars, *s], form)
         scalars.clear()
         atoms[i:i + 3] = [_dense(code, a.rows, c.cols)]
         return True
@@ -432,11 +436,6 @@ def _block_pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any],
         return [_dense(_reshape(lo, lo.binop("@", MUL, a.code, x3), a.rows, "-1"),
                        a.rows, b.cols)]
     return None
-
-
-def _block_matrix(lo: Lowerer, a: Atom) -> Code:
-    """The block-diagonal matrix of a stack of blocks, written into a zeroed array."""
-    return lo.call(lo.helper("_block_diag"), a.code, lo.dim(a.blocks))
 
 
 def _diag_val(a: Atom) -> Val:

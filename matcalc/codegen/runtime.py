@@ -15,7 +15,7 @@ from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-           "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag", "_kron_blocks",
+           "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag", "_kron_blocks", "_kron_diag",
            "_eigh", "_divdiff", "_divdiff2", "_eiggap"]
 
 
@@ -246,6 +246,15 @@ def _kron_blocks(m: np.ndarray, b: np.ndarray, t: np.ndarray | None = None) -> n
         diagonal = np.einsum("iaja->aij", m4)  # a writeable view of the entries a = c
         diagonal += t
     return m
+
+
+def _kron_diag(t: np.ndarray) -> np.ndarray:
+    """The (q·r)×(s·r) matrix with entries [(i, a), (j, a)] = t[a, i, j] (``t`` r×q×s) and
+    zeros elsewhere: Σₐ t[a] ⊗ eₐeₐᵀ, written into a zeroed array."""
+    r, q, s = t.shape
+    out = np.zeros((q, r, s, r), dtype=np.result_type(t, 1.0))
+    np.einsum("iaja->aij", out)[...] = t  # a writeable view of the entries a = c
+    return out.reshape(q * r, s * r)
 
 
 def _apply_sum(x: np.ndarray, *terms: np.ndarray) -> np.ndarray:
