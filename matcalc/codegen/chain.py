@@ -332,16 +332,15 @@ def _pair(lo: Lowerer, a: Atom, b: Atom, scalars: list[Any], atoms: list[Atom],
             return bd
         if ka == "kron" and kb == "comm" and b.val.args == (a.val.args[0].cols,
                                                            a.val.args[1].cols):
-            # (A ⊗ B) K(q_A, q_B) [(i,k), (l,j)] = A[i,j] B[k,l]: one einsum into the output,
-            # not a Kronecker product permuted by a strided copy; scalars go on A
+            # (A ⊗ B) K(q_A, q_B) [(i,k), (l,j)] = A[i,j] B[k,l]: one broadcast product into
+            # a C-order output (_kron_comm), not a Kronecker product permuted by a strided
+            # copy; scalars go on A
             A, B = a.val.args
             if all(x.kind == "dense" and not (x.rows == 1 and x.cols == 1) for x in (A, B)):
                 A = lo.scale(scalars, A)
                 scalars.clear()
-                # order="C": the reshape below is then a view, never an n⁴ copy
-                e = lo.call("np.einsum", '"ij,kl->iklj"', full(lo, A), full(lo, B),
-                            'order="C"')
-                return [_dense(_reshape(lo, e, a.rows, b.cols), a.rows, b.cols)]
+                e = lo.call(lo.helper("_kron_comm"), full(lo, A), full(lo, B))
+                return [_dense(e, a.rows, b.cols)]
     if ka in ("kron", "comm") and kb == "dense":
         return [_dense(_apply_left(lo, a.val, b), a.rows, b.cols)]
     if ka == "dense" and kb in ("kron", "comm"):
