@@ -146,5 +146,6 @@ def add_blocks(lo: Lowerer, terms: list[Val]) -> Val | None:
     code.inplace = True
     form = blocks.form_of(lo, stack) if len(bds) == 1 else None
     if form is not None and form.diag is None:  # Diag(l) B Diag(r) + Diag(d), blockwise
-        blocks.with_form(code, replace(form, diag=d, diag_rows=len(parts) > bool(eyes)))
+        rows_of_d = any(t.kind == "diag" for t in terms)  # else d is the scalar of s I
+        blocks.with_form(code, replace(form, diag=d, diag_rows=rows_of_d))
     return Val("bd", rows, cols, code, args=(p,))
