@@ -613,3 +613,18 @@ def test_source_runs_on_its_own_and_names_lets() -> None:
         np.testing.assert_array_equal(a, b)
     assert "\n    Z = W1 @ X + b1\n" in f.source  # named intermediates keep their names
     assert "\n    R = " in f.source
+
+
+def test_division_by_a_power_is_one_division() -> None:
+    """a ⊙ x∘ᵏ for k < 0 (an integer, or −1/2) is a ⊘ x∘⁻ᵏ: one division, no array of
+    reciprocals and no integer power (NumPy's x ** -2 runs ~4x slower than 1 / x ** 2)."""
+    half = sympy.Rational(-1, 2)
+    cases = {C / P: "C / P", mc.hadamard(C, P ** -2): "C / P ** 2",
+             mc.hadamard(P ** -3, C, A): "/ P ** 3", mc.hadamard(C, P ** half): "/ np.sqrt(P)",
+             A / (mc.ones(m) @ x.T): "A / x.T",
+             3 * mc.hadamard(P ** -1, P ** -2, C): "/ (P * P ** 2)", P ** -2: "1 / P ** 2"}
+    for e, text in cases.items():
+        src = _check(e)
+        assert text in src and "**(-" not in src.replace(" ", ""), (e, src)
+        if e.shape != (1, 1) and not isinstance(e, N.Power):
+            assert "1 / " not in src, (e, src)

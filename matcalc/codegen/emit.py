@@ -31,7 +31,7 @@ class Code:
     """One NumPy-level value: an argument/literal (``fixed``) or a computation of parts."""
 
     __slots__ = ("parts", "prec", "fixed", "hint", "name", "transpose_of", "neg_of", "scale_of",
-                 "vec_of", "blocks_of", "nonneg", "inplace", "uses")
+                 "vec_of", "blocks_of", "recip_of", "nonneg", "inplace", "uses")
 
     def __init__(self, parts: tuple[Part, ...], prec: int, fixed: bool = False) -> None:
         self.parts = parts
@@ -48,6 +48,8 @@ class Code:
         # for a p×r×c stack of blocks, what every block is made of (codegen.blocks.BlockForm),
         # so products with the stack can use the factors instead of the stack
         self.blocks_of = None
+        # set for ``1 / x`` so an elementwise product can divide by x: a ⊘ x, one pass
+        self.recip_of: Code | None = None
         self.nonneg = False  # every entry known ≥ 0 (a Diag's v; see matcalc.codegen.sign)
         # writes into its first operand (``_add_diag(x, d)``): render copies that operand
         # first when anything else reads it too

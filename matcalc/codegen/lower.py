@@ -427,9 +427,18 @@ def hadamard_vals(lo: Lowerer, vs: list[Val], shape: tuple, factors: list[Any]) 
         rest[0] = lo.scale(factors, rest[0])
         if rest[0].is_zero:
             return lo.const(0, *shape)
-    code = lo.binop("*", MUL, *[v.code for v in rest]) if len(rest) > 1 else rest[0].code
+    num = [v.code for v in rest if v.code.recip_of is None]
+    den = [v.code.recip_of for v in rest if v.code.recip_of is not None]
+    if num and den:  # a ⊙ y∘⁻¹ = a ⊘ y: one division, not a reciprocal and a product
+        code = lo.binop("/", MUL, _product_code(lo, num), _product_code(lo, den))
+    else:
+        code = _product_code(lo, [v.code for v in rest])
     out = Val("dense", *shape, code, all(v.br for v in rest), all(v.bc for v in rest))
     return out if smaller else lo.scale(factors, out)
+
+
+def _product_code(lo: Lowerer, codes: list[Code]) -> Code:
+    return lo.binop("*", MUL, *codes) if len(codes) > 1 else codes[0]
 
 
 @lower_node.register

@@ -251,12 +251,20 @@ def _power(e: Power, lo: Lowerer) -> Val:
         return lo.const(v.const ** k, *e.shape)
     if k == 1:
         return v
-    if k == -1:
-        code = lo.em.op(MUL, "1 / ", (v.code, MUL + 1))
-    elif k == sympy.Rational(1, 2):
+    if k == sympy.Rational(1, 2):
         code = lo.call("np.sqrt", v.code)
-    elif k == sympy.Rational(-1, 2):
-        code = lo.em.op(MUL, "1 / ", (lo.call("np.sqrt", v.code), MUL + 1))
+    elif k.is_negative and (k.is_integer or k == sympy.Rational(-1, 2)):
+        # x∘ᵏ = 1 / x∘⁻ᵏ: NumPy's integer power runs ~4x slower than a square and a
+        # division (x ** -2: 22 μs, 1 / x ** 2: 5 μs at 8192 entries), and a product with
+        # it becomes one division (hadamard_vals: a ⊘ x∘⁻ᵏ)
+        if k == -1:
+            den = v.code
+        elif k == sympy.Rational(-1, 2):
+            den = lo.call("np.sqrt", v.code)
+        else:
+            den = lo.em.op(POW, (v.code, POW + 1), " ** ", (lo.num(-k), POW))
+        code = lo.em.op(MUL, "1 / ", (den, MUL + 1))
+        code.recip_of = den
     else:
         code = lo.em.op(POW, (v.code, POW + 1), " ** ", (lo.num(k), POW))
     return replace(v, code=code)
