@@ -184,6 +184,11 @@ def test_kron_sandwich_from_block_factors(r_: int, c_: int, p_: int, q_: int) ->
     one_sided = mc.kron(A, Ir) @ (mc.Diag(l) @ mc.kron(Ip, B)) @ mc.kron(C, Ic)
     src = _check(one_sided, args, vals, dims=dims)
     assert "_kron_blocks(" not in src
+    # applied to a vector: the stack times (C ⊗ I) vec(M), never the dense sandwich
+    M = mc.matrix("M", c, q)
+    vals["M"] = _rand(rng, c_, q_)
+    src = _check(mc.kron(A, Ir) @ rect @ mc.kron(C, Ic) @ mc.vec(M), args + [M], vals, dims=dims)
+    assert "_kron_blocks(" not in src and "bn,nac,nd" not in src, src
 
 
 @pytest.mark.parametrize("h_, d_, N_", [(1, 1, 1), (2, 1, 3), (3, 2, 4), (1, 3, 2)])
@@ -207,6 +212,15 @@ def test_diag_between_kron_with_identity(h_: int, d_: int, N_: int) -> None:
         assert "_kron_eye(" not in src and "kron(" not in src and "np.eye(" not in src, src
         if h_ > 1:
             assert "_kron_diag(" in src, src
+    # applied to a vector, the product is taken factor by factor: no dense sandwich
+    U = mc.matrix("U", h, q)
+    vals["U"] = _rand(rng, h_, 2)
+    applied = mc.kron(A, Ih) @ mc.Diag(v) @ mc.kron(C, Ih) @ mc.vec(W)
+    src = _check(applied, [A, C, v, W], vals, dims=dims)
+    assert "_kron_diag(" not in src and "_kron_eye(" not in src, src
+    applied = mc.vec(U).T @ mc.kron(A, Ih) @ mc.Diag(v) @ mc.kron(C, Ih)
+    src = _check(applied, [A, C, v, U, W], vals, dims=dims)
+    assert "_kron_diag(" not in src and "_kron_eye(" not in src, src
 
 
 @pytest.mark.parametrize("m_, q_, r_, s_", [(2, 3, 4, 2), (1, 2, 3, 1), (3, 1, 1, 2)])

@@ -225,6 +225,8 @@ def _sandwich(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
         a, m, c = atoms[i:i + 3]
         if a.kind != "kron" or m.kind not in ("bd", "diag") or c.kind != "kron":
             continue
+        if any(0 <= j < len(atoms) and atoms[j].kind in ("dense", "ones") for j in (i - 1, i + 3)):
+            continue  # applied to an array: factor by factor, never the dense sandwich
         (A, E), (C, F) = a.val.args, c.val.args
         p = m.blocks if m.kind == "bd" else A.cols  # Diag(v): p diagonal blocks
         if (E.kind != "eye" or F.kind != "eye" or A.kind == "eye" or C.kind == "eye"
