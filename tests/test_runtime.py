@@ -70,3 +70,15 @@ def test_apply_sum_both_ways_promotes_like_the_sum() -> None:
         assert got32.dtype == np.float32
         np.testing.assert_allclose(got32, (b.T + b) @ x.astype(np.float32), rtol=1e-5)
     assert (a == a0).all() and (b == b0).all()  # the sum went into an array of its own
+
+
+@pytest.mark.parametrize("sa, sb", [((2, 3), (3, 2)), ((4, 4), (4, 4)), ((9, 10), (8, 7))],
+                         ids=["small rectangular", "n=4 (batched products)", "large (broadcast)"])
+def test_kron_comm_is_the_permuted_kronecker_on_both_paths(sa, sb) -> None:
+    from matcalc.codegen.runtime import _kron_comm
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    (m, q), (r, s) = sa, sb
+    want = np.einsum("ij,kl->iklj", a, b).reshape(m * r, s * q)  # [(i, k), (l, j)] = a_ij b_kl
+    got = _kron_comm(a, b)
+    assert got.shape == want.shape and np.array_equal(got, want)

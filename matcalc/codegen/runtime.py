@@ -263,7 +263,13 @@ def _kron_comm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     the same array 1.3–1.65x slower (n = 32–64: its iterator buffers the output)."""
     (m, q), (r, s) = a.shape, b.shape
     out = np.empty((m, r, s, q), dtype=np.result_type(a, b))
-    np.multiply(a[:, None, None, :], b[None, :, :, None], out=out)
+    if out.size <= 4096:
+        # small: as m batched outer products vec(b) a[i]ᵀ, which take no iterator buffers
+        # (the broadcast's ~5 KB would be 2.6x the 2 KB result at n = 4); the broadcast
+        # is 1.1x faster from n = 8 and 2x from n = 16
+        np.matmul(b.reshape(1, r * s, 1), a.reshape(m, 1, q), out=out.reshape(m, r * s, q))
+    else:
+        np.multiply(a[:, None, None, :], b[None, :, :, None], out=out)
     return out.reshape(m * r, s * q)
 
 
