@@ -88,7 +88,7 @@ softmax passes back $A \odot (G - (A \odot G)\,1 1^\top)$.
     code('''
 import sympy
 
-from matcalc.expr.nodes import replace
+from matcalc.expr.traverse import replace
 
 n, dd = mc.dims("n d")
 Q, K, V, T = (mc.matrix(s, n, dd) for s in "QKVT")

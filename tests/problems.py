@@ -41,12 +41,12 @@ def seed001() -> Problem:
 
 def canon(e) -> str:
     """A text key equal for expressions equal up to the order of ⊙ factors and + terms."""
-    from matcalc.expr.nodes import Add, Expr, Hadamard, _names, children
+    from matcalc.expr.nodes import Add, Expr, Hadamard, children, field_names
 
     if isinstance(e, (Add, Hadamard)):
         return f"{type(e).__name__}[{','.join(sorted(canon(c) for c in children(e)))}]"
     parts = []
-    for name in _names(type(e)):
+    for name in field_names(type(e)):
         v = getattr(e, name)
         if isinstance(v, Expr):
             parts.append(canon(v))

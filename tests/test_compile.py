@@ -12,6 +12,7 @@ from matcalc.codegen.lower import LOWERINGS
 from matcalc.expr import nodes as N
 from matcalc.expr.functions import FUNCTIONS
 from matcalc.expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
+from matcalc.expr.traverse import walk
 
 # ----------------------------------------------------------------------------------------
 # A tiny dense reference evaluator: everything as explicit 2-D arrays, the naive way.
@@ -185,7 +186,7 @@ def _check(expr: N.Expr, env: dict | None = None, fns: dict | None = None) -> st
     env = env or _env()
     args = None
     free = {d for sym in expr.free_symbols for dd in sym.shape for d in dd.symbols}
-    if not {d for node in N.walk(expr) for dd in node.shape for d in dd.symbols} <= free:
+    if not {d for node in walk(expr) for dd in node.shape for d in dd.symbols} <= free:
         # constants alone do not say their sizes: other arguments fix the dims
         args = sorted(expr.free_symbols, key=lambda v: v.name) + [A, B]
     try:
@@ -306,7 +307,7 @@ def test_matches_reference(name: str) -> None:
 
 def test_every_node_type_is_exercised_and_has_a_lowering() -> None:
     """A new node type cannot be half-added: it needs a lowering and a case here."""
-    seen = {type(node) for e in CASES.values() for node in N.walk(e)}
+    seen = {type(node) for e in CASES.values() for node in walk(e)}
     for t in N.NODE_TYPES:
         assert t in LOWERINGS.registry, f"no lowering registered for {t.__name__}"
         if t is not N.Delta:

@@ -12,8 +12,9 @@ import sympy
 import matcalc as mc
 from matcalc.codegen import emit
 from matcalc.expr import deep
-from matcalc.expr.nodes import Delta, depth, replace
+from matcalc.expr.nodes import Delta
 from matcalc.expr.ops import add
+from matcalc.expr.traverse import depth, replace
 
 n = mc.dim("n")
 x = mc.vector("x", n)

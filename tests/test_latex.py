@@ -55,9 +55,9 @@ from matcalc.expr.nodes import (
     Unvec,
     Vec,
     Zero,
-    walk,
 )
 from matcalc.expr.spectral import DivDiff, EigGap, EigVecs
+from matcalc.expr.traverse import walk
 from matcalc.printing.tex import _latex, latex, latex_dim, latex_document, latex_name
 
 m, n, p = mc.dims("m n p")

@@ -12,7 +12,8 @@ import sympy
 import matcalc as mc
 from matcalc.check.fdcheck import fd_grad_check
 from matcalc.check.sympy_bridge import to_sympy
-from matcalc.expr.nodes import MatrixPower, walk
+from matcalc.expr.nodes import MatrixPower
+from matcalc.expr.traverse import walk
 
 n, k = mc.dims("n k")
 X, A = mc.matrix("X", n, n), mc.matrix("A", n, n)

@@ -16,6 +16,7 @@ parse = mc.parse  # bind the function before importing its module by name (mc's 
 
 from matcalc.check.numeric import evaluate  # noqa: E402
 from matcalc.expr import build, nodes  # noqa: E402
+from matcalc.expr.traverse import walk  # noqa: E402
 from matcalc.text.parser import FUNCTIONS, unparse  # noqa: E402
 from matcalc.text.shapes import ELEMENTWISE  # noqa: E402
 
@@ -125,7 +126,7 @@ def test_inference_makes_the_quadratic_form_square() -> None:
 
 def test_each_name_is_one_symbol_object() -> None:
     e = parse("x'*A*x + sum(exp(A*x)) - x'*x")
-    xs = [s for s in nodes.walk(e) if isinstance(s, nodes.Symbol) and s.name == "x"]
+    xs = [s for s in walk(e) if isinstance(s, nodes.Symbol) and s.name == "x"]
     assert xs and all(s is xs[0] for s in xs)
 
 
@@ -542,7 +543,7 @@ def _same_meaning(e: mc.Expr, again: mc.Expr) -> bool:
     if again == e:
         return True
     values, sizes = _point(e, np.random.default_rng(0), True)
-    if any(str(s) not in sizes for t in [*nodes.walk(e), *nodes.walk(again)]
+    if any(str(s) not in sizes for t in [*walk(e), *walk(again)]
            for d in t.shape for s in d.symbols):
         # an eye, vector(1) or matrix(1) whose size no symbol fixes: text cannot tie two of
         # them to one size, so only the reading back itself is checked

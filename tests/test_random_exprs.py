@@ -40,6 +40,7 @@ from matcalc.check import sympy_exact
 from matcalc.expr import nodes
 from matcalc.expr.functions import FUNCTIONS
 from matcalc.expr.nodes import NODE_TYPES
+from matcalc.expr.traverse import walk
 from matcalc.printing.tex import latex_document
 
 try:
@@ -230,7 +231,7 @@ def test_generator_covers_every_node_type() -> None:
         for scalar in (True, False):
             f = mt.random_case(mt.RandomSource(seed), scalar=scalar).f
             seen |= mt.node_types(f)
-            functions |= {n.fn for n in nodes.walk(f) if isinstance(n, nodes.Apply)}
+            functions |= {n.fn for n in walk(f) if isinstance(n, nodes.Apply)}
     every = {t.__name__ for t in NODE_TYPES} - {"Delta"}  # only derivations make a dX
     # The spectral nodes are checked in test_spectral.py instead: SymPy has their exact
     # form only at 1×1 and for diagonal matrices, and third derivatives are refused, so
@@ -245,7 +246,7 @@ def test_generator_covers_every_node_type() -> None:
 @given(mt.cases(scalar=False))
 def test_generated_cases_are_well_formed(case: mt.Case) -> None:
     dims = {str(d) for d in case.dims}
-    for node in nodes.walk(case.f):
+    for node in walk(case.f):
         assert {str(s) for d in node.shape for s in d.symbols} <= dims
     assert case.wrt and all(isinstance(x, mc.Symbol) for x in case.wrt)
     assert len({s.name for s in case.f.free_symbols}) == len(case.f.free_symbols)

@@ -15,7 +15,7 @@ import matcalc as mc
 from matcalc.check.fdcheck import fd_grad_check, numeric_grad
 from matcalc.check.numeric import random_point
 from matcalc.cli import main
-from matcalc.expr.nodes import replace
+from matcalc.expr.traverse import replace
 
 m, n, d, k = mc.dims("m n d k")
 z, y = mc.vector("z", n), mc.vector("y", n)
@@ -259,7 +259,8 @@ def test_exp_over_its_sums_is_built_as_the_softmax(build, want) -> None:
     lambda: mc.exp(mc.scalar("a")) / mc.sum(mc.exp(mc.scalar("a"))),  # a single entry
 ], ids=["other sum", "other exponent", "other matrix", "1×1"])
 def test_other_quotients_stay_quotients(build) -> None:
-    from matcalc.expr.nodes import Softmax, walk
+    from matcalc.expr.nodes import Softmax
+    from matcalc.expr.traverse import walk
     assert not any(isinstance(v, Softmax) for v in walk(build()))
 
 

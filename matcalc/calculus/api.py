@@ -32,11 +32,9 @@ from ..expr.nodes import (
     Vec,
     Zero,
     is_scalar_shape,
-    map_children,
-    replace,
-    walk,
 )
 from ..expr.ops import add, mm, number, scale
+from ..expr.traverse import map_children, replace, walk
 from .adjoint import Round, isolate, pair
 from .diff import Differentiator
 from .factors import LAYER_DEPTH, Step, factor_steps, lets_outer_first, nonlinear_depth

@@ -38,10 +38,9 @@ from ..expr.nodes import (
     Symbol,
     Zero,
     children,
-    map_children,
-    replace,
 )
 from ..expr.ops import add
+from ..expr.traverse import map_children, replace
 from .adjoint import Round, isolate, pair
 from .diff import Differentiator
 from .structured import project, projection_rule

@@ -24,11 +24,10 @@ from ..expr.nodes import (
     Symbol,
     Transpose,
     children,
-    replace,
-    walk,
 )
 from ..expr.ops import add, had, mm, scale, smul, tp
 from ..expr.structure import is_symmetric
+from ..expr.traverse import replace, walk
 from .rulebook import ckey, rule, split
 
 __all__: list[str] = []

@@ -45,7 +45,6 @@ from ..expr.nodes import (
     Vec,
     Zero,
     is_scalar_shape,
-    map_children,
 )
 from ..expr.ops import (
     add,
@@ -62,6 +61,7 @@ from ..expr.ops import (
     unvec,
     vec,
 )
+from ..expr.traverse import map_children
 
 # The compact-form rules (phase 1) register themselves in the shared table on import.
 from . import rules_cancel, rules_products, rules_sums  # noqa: F401

@@ -51,8 +51,8 @@ from ..expr.nodes import (
     Unvec,
     Vec,
     Zero,
-    walk,
 )
+from ..expr.traverse import walk
 from .sympy_bridge import DimValues, _subs_dims, dim_value, resolve_dims
 
 __all__ = [

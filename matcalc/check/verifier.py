@@ -35,10 +35,8 @@ from ..expr.nodes import (
     Scale,
     Symbol,
     is_scalar_shape,
-    map_children,
-    replace,
-    walk,
 )
+from ..expr.traverse import map_children, replace, walk
 from ..printing.tex import latex, latex_name
 from ..text.parser import parse
 from .fdcheck import numeric_grad

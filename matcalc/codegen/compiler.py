@@ -38,9 +38,8 @@ from ..expr.nodes import (
     Symbol,
     Transpose,
     children,
-    map_children,
-    walk,
 )
+from ..expr.traverse import map_children, walk
 from . import (  # noqa: F401  (they register)
     array_runtime,
     chain,

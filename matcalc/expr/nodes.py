@@ -7,7 +7,7 @@ node that exists is well-typed. Calculus, printing and code generation live in r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -21,14 +21,14 @@ __all__ = [
     "Expr", "Symbol", "Number", "Ones", "Identity", "Zero", "Commutation", "Delta", "Let",
     "Add", "Scale", "ScalarMul", "MatMul", "Transpose", "Hadamard", "Power", "Apply",
     "Diag", "DiagPart", "Vec", "Unvec", "Kron", "Trace", "Inverse", "Det", "LogDet", "Sum",
-    "Norm", "Frob", "Softmax", "LogSumExp", "MatrixPower", "NODE_TYPES", "children",
-    "map_children", "walk", "replace", "is_scalar_shape", "depth",
+    "Norm", "Frob", "Softmax", "LogSumExp", "MatrixPower", "NODE_TYPES", "is_scalar_shape",
+    "field_names", "children",
 ]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _names(cls: type) -> tuple[str, ...]:
+def field_names(cls: type) -> tuple[str, ...]:
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
@@ -43,7 +43,7 @@ class Expr:
 
     def _finish(self, shape: Shape) -> None:
         object.__setattr__(self, "_shape", shape)
-        key = tuple(getattr(self, n) for n in _names(type(self)))
+        key = tuple(getattr(self, n) for n in field_names(type(self)))
         object.__setattr__(self, "_hash", hash((type(self).__name__, key)))
         # Leaves know their sets now; compound nodes fill theirs on first use.
         leaf = isinstance(self, Symbol)
@@ -100,7 +100,7 @@ class Expr:
             return False
         if self._root() is other._root():  # type: ignore[attr-defined]
             return True
-        return deep.same_tree(self, other, _names, Expr)
+        return deep.same_tree(self, other, field_names, Expr)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -554,89 +554,16 @@ NODE_TYPES: list[type[Expr]] = [
     Inverse, Det, LogDet, Sum, Norm, Frob, Softmax, LogSumExp, MatrixPower,
 ]
 
-# ----------------------------------------------------------------------------------------
-# Generic traversal
-# ----------------------------------------------------------------------------------------
-
 
 def children(e: Expr) -> tuple[Expr, ...]:
     """The sub-expressions of ``e`` in field order (a Delta's target is not a child)."""
     if isinstance(e, Delta):
         return ()
     out: list[Expr] = []
-    for n in _names(type(e)):
+    for n in field_names(type(e)):
         v = getattr(e, n)
         if isinstance(v, Expr):
             out.append(v)
         elif isinstance(v, tuple):
             out.extend(x for x in v if isinstance(x, Expr))
     return tuple(out)
-
-
-def map_children(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
-    """Rebuild ``e`` with ``fn`` applied to each direct sub-expression (``e`` if unchanged)."""
-    if isinstance(e, Delta):
-        return e
-    changed = False
-    values: dict[str, Any] = {}
-    for n in _names(type(e)):
-        v = getattr(e, n)
-        if isinstance(v, Expr):
-            nv = fn(v)
-            changed |= nv is not v
-            values[n] = nv
-        elif isinstance(v, tuple) and v and isinstance(v[0], Expr):
-            nt = tuple(fn(x) for x in v)
-            changed |= any(a is not b for a, b in zip(nt, v))
-            values[n] = nt
-        else:
-            values[n] = v
-    return type(e)(**values) if changed else e
-
-
-def walk(e: Expr) -> Iterator[Expr]:
-    """Every distinct node of the DAG under ``e``, children before parents."""
-    seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(e, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            yield node
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for c in reversed(children(node)):
-            if id(c) not in seen:
-                stack.append((c, False))
-
-
-def replace(e: Expr, table: Mapping[Expr, Expr]) -> Expr:
-    """``e`` with every sub-expression found in ``table`` replaced by its value.
-
-    Named intermediates are atoms: a :class:`Let` is neither replaced nor entered, so its
-    definition stays as the user wrote it. Iterative, so any depth works.
-    """
-    if not table:
-        return e
-    memo: dict[Expr, Expr] = {}
-    stack: list[tuple[Expr, bool]] = [(e, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in memo:
-            continue
-        hit = node if isinstance(node, Let) else table.get(node)
-        if hit is not None:
-            memo[node] = hit
-        elif ready:
-            memo[node] = map_children(node, memo.__getitem__)
-        else:
-            stack.append((node, True))
-            stack.extend((c, False) for c in children(node) if c not in memo)
-    return memo[e]
-
-
-def depth(e: Expr) -> int:
-    """The height of ``e`` as a tree (a leaf is 1), known in O(1)."""
-    return e._depth

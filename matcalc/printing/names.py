@@ -34,8 +34,8 @@ from ..expr.nodes import (
     Transpose,
     Zero,
     children,
-    map_children,
 )
+from ..expr.traverse import map_children
 
 __all__ = ["NAMES", "Named", "share", "expand_lets", "check_names"]
 

@@ -9,8 +9,9 @@ differences f[λᵢ, λⱼ]. :func:`spectral_notes` gives the lines that define 
 
 from __future__ import annotations
 
-from ..expr.nodes import Expr, Let, Symbol, walk
+from ..expr.nodes import Expr, Let, Symbol
 from ..expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
+from ..expr.traverse import walk
 from .tex import _latex, _postfix_base, latex, latex_name
 from .text import PREC, _print, to_str
 

@@ -33,7 +33,8 @@ from ..expr import build as mcb
 from ..expr.build import elementwise
 from ..expr.dims import ONE, Dim, dim
 from ..expr.functions import FUNCTIONS
-from ..expr.nodes import Add, Expr, Symbol, Unvec, walk
+from ..expr.nodes import Add, Expr, Symbol, Unvec
+from ..expr.traverse import walk
 
 __all__ = [
     "Source", "DrawSource", "RandomSource", "ExprGen", "Case", "GENERIC_NAME", "NODE_COVERAGE",

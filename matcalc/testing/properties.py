@@ -19,7 +19,8 @@ import numpy as np
 from ..check.deadline import time_limit as _time_limit
 from ..expr.dims import Dim, fmt_shape
 from ..expr.functions import FUNCTIONS
-from ..expr.nodes import Apply, Commutation, Expr, Number, Scale, Symbol, Unvec, walk
+from ..expr.nodes import Apply, Commutation, Expr, Number, Scale, Symbol, Unvec
+from ..expr.traverse import walk
 from .generate import Case, Shape, generic_functions
 
 __all__ = [

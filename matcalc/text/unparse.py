@@ -11,6 +11,7 @@ from ..expr import build as mc
 from ..expr import nodes
 from ..expr.nodes import Expr
 from ..expr.spectral import EigVals, MatrixFunction
+from ..expr.traverse import walk
 from .shapes import ELEMENTWISE
 
 __all__ = ["unparse"]
@@ -81,7 +82,7 @@ def _surely_scalar(e: Expr) -> bool:
     """1×1 in a way the parser sees when it picks an operator (``^`` or ``.^``): an eye's or
     ones vector's size is inferred only later, so those do not count."""
     return nodes.is_scalar_shape(e.shape) and not any(
-        isinstance(t, (nodes.Identity, nodes.Ones, nodes.Zero)) for t in nodes.walk(e))
+        isinstance(t, (nodes.Identity, nodes.Ones, nodes.Zero)) for t in walk(e))
 
 
 def _positive(t: Expr) -> Expr:
