@@ -68,7 +68,7 @@ def gaussian() -> mc.Expr:
     (gaussian(), P, "1/2 (P⁻¹ (x - mu) (x - mu)ᵀ P⁻¹ - P⁻¹)"),
     (gaussian(), mu, "P⁻¹ (x - mu)"),
     (mc.tr(A @ S), S, "1/2 (A + Aᵀ)"),
-    (mc.tr(A @ D), D, "Diag(diag(A))"),
+    (mc.tr(A @ D), D, "A ⊙ I"),  # the Cookbook's A ∘ I for Diag(diag(A))
     (mc.logdet(P), P, "P⁻¹"),
 ])
 def test_textbook_forms(f: mc.Expr, wrt: mc.Symbol, expected: str) -> None:

@@ -298,7 +298,7 @@ def grad(f: Expr, x: Any, convention: str = "space") -> Expr | list[Expr]:
     >>> print(mc.grad(mc.tr(A @ S), S))
     1/2 (A + Aᵀ)
     >>> print(mc.grad(mc.tr(A @ S), S, convention="entries"))
-    A + Aᵀ - Diag(diag(A))
+    Aᵀ + A - A ⊙ I
     """
     f = _require_scalar(f, "grad")
     xs, many = expect_symbols(x, "mc.grad", "x")

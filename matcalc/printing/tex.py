@@ -498,6 +498,8 @@ def _(e: Apply) -> tuple[str, int]:
 
 @_latex.register
 def _(e: Diag) -> tuple[str, int]:
+    if isinstance(e.v, DiagPart):  # X ∘ I, as the Cookbook writes X's diagonal
+        return _latex(Hadamard((e.v.x, Identity(e.shape[0]))))
     return _call(r"\operatorname{Diag}", e.v)
 
 

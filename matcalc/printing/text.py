@@ -393,6 +393,8 @@ def _(e: Softmax | LogSumExp) -> tuple[str, int]:
 
 @_print.register
 def _(e: Diag) -> tuple[str, int]:
+    if isinstance(e.v, DiagPart):  # Diag(diag(X)) is X's diagonal: X ⊙ I, as the Cookbook
+        return _print(Hadamard((e.v.x, Identity(e.shape[0]))))
     return f"Diag({to_str(e.v)})", PREC["atom"]
 
 
