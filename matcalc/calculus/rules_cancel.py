@@ -13,8 +13,7 @@ from itertools import product
 
 import sympy
 
-from ..expr.build import softmax
-from ..expr.errors import ShapeError
+from ..expr.build import softmax_of
 from ..expr.nodes import (
     Add,
     Apply,
@@ -29,7 +28,6 @@ from ..expr.nodes import (
     is_scalar_shape,
 )
 from ..expr.ops import add, had, mm, scale, smul, tp
-from ..expr.softmax_form import softmax_of_quotient
 from .rulebook import ckey, rule, size, split
 
 __all__: list[str] = []
@@ -343,22 +341,11 @@ def _(e: Add) -> Expr | None:
 # ----------------------------------------------------------------------------------------
 
 
-def _softmax(found: tuple[Expr, int | None]) -> Expr | None:
-    try:
-        return softmax(*found)
-    except ShapeError:  # over a single entry: not a softmax worth the name
-        return None
-
-
 @rule(ScalarMul, name="exp(z) / sum(exp(z)) = softmax(z)", phase=1)
 def _(e: ScalarMul) -> Expr | None:
     """The gradient of log Σ exp(z) (Cookbook-style 'log-sum-exp'), read as softmax(z)."""
     s = e.s
-    if isinstance(s, Power) and s.k == -1:
-        found = softmax_of_quotient(e.x, s.x)
-        if found is not None:
-            return _softmax(found)
-    return None
+    return softmax_of(e.x, s.x) if isinstance(s, Power) and s.k == -1 else None
 
 
 @rule(Hadamard, name="exp(Z) ⊘ (exp(Z) 𝟏 𝟏ᵀ) = softmax(Z, axis=1)", phase=1)
@@ -370,8 +357,7 @@ def _(e: Hadamard) -> Expr | None:
         if not (isinstance(f, Power) and f.k == -1):
             continue
         for j, g in enumerate(fs):
-            found = softmax_of_quotient(g, f.x) if j != i else None
-            p = _softmax(found) if found is not None else None
+            p = softmax_of(g, f.x) if j != i else None
             if p is not None:
                 return had(p, *(h for k, h in enumerate(fs) if k not in (i, j)))
     return None

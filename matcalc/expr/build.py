@@ -312,12 +312,13 @@ def _div(a: Any, b: Any) -> Expr:
     a = as_expr(a)
     if not is_scalar_shape(b.shape):
         a, b = _broadcast(a, b, "/", "divide elementwise")
-    p = _softmax(a, b)
+    p = softmax_of(a, b)
     return p if p is not None else _mul(a, _reciprocal(b))
 
 
-def _softmax(a: Expr, b: Expr) -> Expr | None:
-    """softmax(Z) for exp(Z) over its own sums (matcalc.expr.softmax_form), else None."""
+def softmax_of(a: Expr, b: Expr) -> Expr | None:
+    """softmax(Z) for ``a / b``, exp(Z) over its own sums (matcalc.expr.softmax_form), else
+    None: where a quotient is built, and where the simplifier meets one."""
     found = softmax_of_quotient(a, b)
     if found is None:
         return None
