@@ -67,22 +67,32 @@ def _sum_factor(core: Expr) -> tuple[int, Add, bool] | None:
     return None
 
 
+def _negated(s: Add) -> Expr:
+    """−s, term by term: b − a for a − b."""
+    return add(*(scale(-1, t) for t in s.terms))
+
+
+def _sum_negated(core: Expr, found: tuple[int, Add, bool]) -> Expr:
+    """``core`` with its one sum factor (:func:`_sum_factor`'s ``found``) turned to −s, so
+    that −``core`` is the value."""
+    at, s, transposed = found
+    if at < 0:
+        return _negated(s)
+    fs = list(core.factors)  # type: ignore[attr-defined]
+    fs[at] = Transpose(_negated(s)) if transposed else _negated(s)
+    return mm(*fs)
+
+
 @rule(Scale, name="a negated sum turned around: -c A (y - X w) = c A (X w - y)", phase=1)
 def _(e: Scale) -> Expr | None:
     """−c A (b − a) = c A (a − b), when at most as many terms are positive as negative."""
     found = _sum_factor(e.x)  # the cheap test first: this is tried on every constant multiple
     if found is None or not _minus(e.coef):
         return None
-    at, s, transposed = found
-    negative = sum(_negative(t) for t in s.terms)
-    if len(s.terms) - negative > negative:
+    negative = sum(_negative(t) for t in found[1].terms)
+    if len(found[1].terms) - negative > negative:
         return None
-    flipped = add(*(scale(-1, t) for t in s.terms))
-    if at < 0:
-        return scale(-e.coef, flipped)
-    fs = list(e.x.factors)  # type: ignore[attr-defined]
-    fs[at] = Transpose(flipped) if transposed else flipped
-    return scale(-e.coef, mm(*fs))
+    return scale(-e.coef, _sum_negated(e.x, found))
 
 
 def _unscaled(t: Expr) -> tuple[sympy.Expr, Expr | None, Expr]:
@@ -298,7 +308,7 @@ def _(e: Add) -> Expr | None:
     for i, ss in enumerate(sums):
         direct = _sum_factor(split(e.terms[i])[1])
         for s in ss:
-            neg = add(*(scale(-1, u) for u in s.terms))
+            neg = _negated(s)
             j = first.get(ckey(neg))
             if j is None or j >= i or (direct is not None and direct[1] is s):
                 continue
@@ -319,11 +329,7 @@ def _(e: MatMul) -> Expr | None:
     found = _sum_factor(e)
     if found is None or found[0] < 0 or not all(_negative(t) for t in found[1].terms):
         return None
-    at, s, transposed = found
-    flipped = add(*(scale(-1, t) for t in s.terms))
-    fs = list(e.factors)
-    fs[at] = Transpose(flipped) if transposed else flipped
-    return scale(-1, mm(*fs))
+    return scale(-1, _sum_negated(e, found))
 
 
 def _scalar_powers(s: Expr) -> dict[object, list]:
