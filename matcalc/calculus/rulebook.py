@@ -9,15 +9,15 @@ phase order, then in the order they were registered, and the first that applies 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import sympy
 
-from ..expr.nodes import Add, Expr, Hadamard, Number, Scale, children
+from ..expr.nodes import Add, Expr, Hadamard, Number, Power, Scale, children
 from ..expr.ops import number
 
-__all__ = ["Rule", "RULES", "rule", "rule_names", "ckey", "split", "size"]
+__all__ = ["Rule", "RULES", "rule", "rule_names", "ckey", "factor_powers", "split", "size"]
 
 Rule = Callable[[Expr], "Expr | None"]
 RULES: dict[type, list[tuple[str, Rule]]] = {}
@@ -61,6 +61,16 @@ def _compound_key(e: Hadamard | Add) -> object:
     if isinstance(e, Hadamard):
         return ("⊙", frozenset(Counter(ckey(f) for f in e.factors).items()))
     return ("+", frozenset(Counter(ckey(t) for t in e.terms).items()))
+
+
+def factor_powers(factors: Sequence[Expr]) -> dict[object, list]:
+    """ckey(base) → [total exponent, base] over ⊙ factors, in first-seen order (x.^k
+    counts k, anything else 1): what the rules that merge x ⊙ x.^2 into x.^3 read."""
+    out: dict[object, list] = {}
+    for f in factors:
+        base, k = (f.x, f.k) if isinstance(f, Power) else (f, sympy.Integer(1))
+        out.setdefault(ckey(base), [sympy.Integer(0), base])[0] += k
+    return out
 
 
 def split(e: Expr) -> tuple[sympy.Expr, Expr]:

@@ -28,7 +28,7 @@ from ..expr.nodes import (
     is_scalar_shape,
 )
 from ..expr.ops import add, had, mm, scale, smul, tp
-from .rulebook import ckey, rule, size, split
+from .rulebook import ckey, factor_powers, rule, size, split
 
 __all__: list[str] = []
 
@@ -279,11 +279,8 @@ def _merged(c: sympy.Expr, core: Expr) -> tuple[sympy.Expr, Expr]:
     """(c, core) with equal ⊙ bases of ``core`` merged into powers (x ⊙ x.^2 = x.^3)."""
     if not isinstance(core, Hadamard):
         return c, core
-    powers: dict[object, list] = {}
-    for f in core.factors:
-        base, k = (f.x, f.k) if isinstance(f, Power) else (f, sympy.Integer(1))
-        powers.setdefault(ckey(base), [sympy.Integer(0), base])[0] += k
-    fs = [b if k == 1 else Power(b, k) for k, b in powers.values() if k != 0]
+    fs = [b if k == 1 else Power(b, k) for k, b in factor_powers(core.factors).values()
+          if k != 0]
     k2, x = split(had(*fs)) if fs else (sympy.Integer(1), Ones(*core.shape))
     return c * k2, x
 

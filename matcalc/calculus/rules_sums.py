@@ -28,7 +28,7 @@ from ..expr.nodes import (
 from ..expr.ops import add, had, mm, scale, smul, tp
 from ..expr.structure import is_symmetric
 from ..expr.traverse import replace, walk
-from .rulebook import ckey, rule, split
+from .rulebook import ckey, factor_powers, rule, split
 
 __all__: list[str] = []
 
@@ -332,17 +332,6 @@ def _(e: MatMul) -> Expr | None:
     return scale(-1, _sum_negated(e, found))
 
 
-def _scalar_powers(s: Expr) -> dict[object, list]:
-    """Base key → [base, exponent] over the factors of a 1×1 product s (Power(b, k) is b
-    to the k)."""
-    out: dict[object, list] = {}
-    for f in (s.factors if isinstance(s, Hadamard) else (s,)):
-        base, k = (f.x, f.k) if isinstance(f, Power) else (f, sympy.Integer(1))
-        slot = out.setdefault(ckey(base), [base, sympy.Integer(0)])
-        slot[1] += k
-    return out
-
-
 def _power_product(powers: list[tuple[Expr, sympy.Expr]]) -> Expr | None:
     factors = [b if k == 1 else Power(b, k) for b, k in powers if k != 0]
     return None if not factors else factors[0] if len(factors) == 1 else had(*factors)
@@ -356,21 +345,22 @@ def _(e: Add) -> Expr | None:
     parts = [_unscaled(t) for t in e.terms]
     if any(s is None for _, s, _ in parts):
         return None
-    powers = [_scalar_powers(s) for _, s, _ in parts]  # type: ignore[arg-type]
+    powers = [factor_powers(s.factors if isinstance(s, Hadamard) else (s,))  # type: ignore[union-attr]
+              for _, s, _ in parts]
     common = set(powers[0]).intersection(*powers[1:])
     out: list[tuple[Expr, sympy.Expr]] = []
     for key in common:
-        ks = [p[key][1] for p in powers]
+        ks = [p[key][0] for p in powers]
         if all(k.is_number and k < 0 for k in ks):
-            out.append((powers[0][key][0], max(ks)))
+            out.append((powers[0][key][1], max(ks)))
         elif all(k.is_number and k > 0 for k in ks):
-            out.append((powers[0][key][0], min(ks)))
+            out.append((powers[0][key][1], min(ks)))
     if not out:
         return None
     taken = {ckey(b): k for b, k in out}
     terms = []
     for (c, _, x), p in zip(parts, powers):
-        rest = _power_product([(b, k - taken.get(key, 0)) for key, (b, k) in p.items()])
+        rest = _power_product([(b, k - taken.get(key, 0)) for key, (k, b) in p.items()])
         terms.append(scale(c, x if rest is None else smul(rest, x)))
     return smul(_power_product(out), add(*terms))  # type: ignore[arg-type]
 

@@ -65,7 +65,7 @@ from ..expr.traverse import map_children
 
 # The compact-form rules (phase 1) register themselves in the shared table on import.
 from . import rules_cancel, rules_products, rules_sums  # noqa: F401
-from .rulebook import RULES, ckey, rule
+from .rulebook import RULES, ckey, factor_powers, rule
 from .rulebook import split as _split
 
 __all__ = ["simplify", "Simplifier", "RULES", "ckey"]
@@ -336,23 +336,10 @@ def _(e: Hadamard) -> Expr | None:
 
 @rule(Hadamard, name="x ⊙ x = x.^2")
 def _(e: Hadamard) -> Expr | None:
-    powers: dict[object, list] = {}
-    order: list[object] = []
-    for f in e.factors:
-        base, k = (f.x, f.k) if isinstance(f, Power) else (f, sympy.Integer(1))
-        key = ckey(base)
-        if key not in powers:
-            powers[key] = [sympy.Integer(0), base]
-            order.append(key)
-        powers[key][0] += k
-    if len(order) == len(e.factors):
+    powers = factor_powers(e.factors)
+    if len(powers) == len(e.factors):
         return None
-    factors = []
-    for key in order:
-        k, base = powers[key]
-        if k == 0:
-            continue
-        factors.append(base if k == 1 else Power(base, k))
+    factors = [base if k == 1 else Power(base, k) for k, base in powers.values() if k != 0]
     return had(*factors) if factors else Ones(*e.shape)
 
 
