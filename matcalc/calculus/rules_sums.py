@@ -347,7 +347,9 @@ def _(e: Add) -> Expr | None:
         return None
     powers = [factor_powers(s.factors if isinstance(s, Hadamard) else (s,))  # type: ignore[union-attr]
               for _, s, _ in parts]
-    common = set(powers[0]).intersection(*powers[1:])
+    # in the first term's order, not a set's: the printed order of the bases taken out
+    # must not depend on the process's string hashing
+    common = [key for key in powers[0] if all(key in p for p in powers[1:])]
     out: list[tuple[Expr, sympy.Expr]] = []
     for key in common:
         ks = [p[key][0] for p in powers]
