@@ -169,12 +169,16 @@ def _defaulted_symbols(expr: Any, shape_specs: Sequence[str]) -> list[Any]:
             if s.name not in given and s.shape != (1, 1)]
 
 
+def _mentions(text: str, name: str) -> bool:
+    """``name`` occurs in ``text`` as a whole word."""
+    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) is not None
+
+
 def _default_hint(symbols: Sequence[Any], message: str, text: str = "") -> str | None:
     """'lam is a vector by default (...); if it is a scalar, add --shape lam=1', for the
     default-shaped symbols the error is about (all of them when ``message`` is empty);
     a name the text spelled otherwise (``lambda``, read as ``lam``) is named as typed."""
-    named = [s for s in symbols
-             if not message or re.search(rf"(?<![\w]){re.escape(s.name)}(?![\w])", message)]
+    named = [s for s in symbols if not message or _mentions(message, s.name)]
     # a one-letter name is usually what its letter says; a longer one (lam, alpha, mu) is
     # the typical scalar that the defaults read as a vector
     named = [s for s in named if len(s.name) > 1]
@@ -183,7 +187,7 @@ def _default_hint(symbols: Sequence[Any], message: str, text: str = "") -> str |
     s = named[0]
     kind = "vector" if s.shape[1] == 1 else "matrix"
     typed = {v: k for k, v in _RENAMED.items()}.get(s.name, s.name)
-    name = typed if re.search(rf"(?<![\w]){typed}(?![\w])", text) else s.name
+    name = typed if _mentions(text, typed) else s.name
     return (f"{name} is a {kind} by default (names starting with h–z are vectors, A–Z "
             f"matrices, a–g scalars); if it is a scalar, add --shape {name}=1")
 
