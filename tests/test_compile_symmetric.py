@@ -115,7 +115,7 @@ def test_nonnegative() -> None:
 @pytest.mark.parametrize("wide", [1, 2, 12])
 def test_sum_applied_to_a_vector_is_distributed(wide: int) -> None:
     """(Aᵀ + A) v = Aᵀv + Av with no n×n sum; uᵀ(A − B), B(A + Aᵀ)v likewise; applied to a
-    matrix of dim width, _apply_sum decides per call (both of its branches checked)."""
+    matrix of dim width, the code decides per call, inline (both branches checked)."""
     n, p = mc.dims("n p")
     A, B = mc.matrix("A", n, n), mc.matrix("B", n, n)
     v, u, V = mc.vector("v", n), mc.vector("u", n), mc.matrix("V", n, p)
@@ -128,4 +128,10 @@ def test_sum_applied_to_a_vector_is_distributed(wide: int) -> None:
         sums = [ln for ln in code if re.search(r"\b(A|A\.T|B) [+-] (\d \* )?(A|A\.T|B)\b", ln)]
         assert not sums, code
     src = _check(mc.hvp(mc.trace(V.T @ A @ V), V, V), [A, B, v, u, V], vals)
-    assert "_apply_sum(" in src
+    assert "t1 @ V + A @ V if 4 * p <= n else _dense_sum(t1, A) @ V" in src, src
+    # sizes fixed when compiled: one branch, no test
+    k = mc.matrix("K", 8, 8)
+    for cols, want in ((2, "K.T @ W + K @ W"), (3, "_dense_sum(K.T, K) @ W")):
+        w = mc.matrix("W", 8, cols)
+        src = mc.compile(mc.hvp(mc.trace(w.T @ k @ w), w, w), args=[k, w]).source
+        assert want in src and " else " not in src, src

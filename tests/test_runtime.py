@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.codegen.runtime import _apply_sum, _column, _matrix, _row, _sigmoid
+from matcalc.codegen.runtime import _column, _dense_sum, _matrix, _row, _sigmoid
 
 
 def test_fast_path_returns_the_array_or_a_view() -> None:
@@ -54,21 +54,19 @@ def test_sigmoid_tails_and_specials() -> None:
     assert (_sigmoid(np.array([[-0.0], [0.0]])) == 0.5).all()  # sign(-0) = -0: still 1/2
 
 
-def test_apply_sum_both_ways_promotes_like_the_sum() -> None:
-    """(T₁ + ⋯ + Tₖ) X term by term (thin X) or summed first (wide X, transposed terms
-    included), with the dtype the sum would have."""
+def test_dense_sum_promotes_like_the_sum_and_copies() -> None:
+    """T₁ + ⋯ + Tₖ (transposed terms included) into an array of its own, C-ordered, with
+    the dtype the sum would have."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((8, 8))
     b = rng.standard_normal((8, 8)).astype(np.float32)
     a0, b0 = a.copy(), b.copy()
-    for width in (1, 8):
-        x = rng.standard_normal((8, width))
-        got = _apply_sum(x, a.T, b, a)
-        np.testing.assert_allclose(got, (a.T + b + a) @ x, rtol=1e-12)
-        assert got.dtype == np.float64
-        got32 = _apply_sum(x.astype(np.float32), b.T, b)
-        assert got32.dtype == np.float32
-        np.testing.assert_allclose(got32, (b.T + b) @ x.astype(np.float32), rtol=1e-5)
+    got = _dense_sum(a.T, b, a)
+    np.testing.assert_allclose(got, a.T + b + a, rtol=1e-12)
+    assert got.dtype == np.float64 and got.flags.c_contiguous
+    got32 = _dense_sum(b.T, b)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, b.T + b, rtol=1e-6)
     assert (a == a0).all() and (b == b0).all()  # the sum went into an array of its own
 
 

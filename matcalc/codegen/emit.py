@@ -16,6 +16,7 @@ import sympy
 
 # Python operator precedence, loosest first: what a value needs around it in a slot.
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
+COND, COMPARE = 0.25, 0.5  # ``a if c else b`` and ``p <= q``, looser than any arithmetic
 SUM_TERM = 1.5  # a term of a sum: needs no parentheses unless it is itself a sum
 # Generated lines stay valid Python at any depth and length: the tokenizer allows 200 nested
 # parentheses and the compiler recurses once per operator, so a chain of one operator gets

@@ -15,7 +15,7 @@ from ..expr.errors import ShapeError
 
 __all__ = ["_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-           "_kron_eye", "_add_diag", "_apply_sum", "_add_block_diag", "_kron_blocks",
+           "_kron_eye", "_add_diag", "_dense_sum", "_add_block_diag", "_kron_blocks",
            "_kron_diag", "_kron_comm", "_eigh", "_divdiff", "_divdiff2", "_eiggap"]
 
 
@@ -273,23 +273,15 @@ def _kron_comm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out.reshape(m * r, s * q)
 
 
-def _apply_sum(x: np.ndarray, *terms: np.ndarray) -> np.ndarray:
-    """``(T₁ + ⋯ + Tₖ) X``, decided from the sizes of this call: term by term while X is
-    thin (no n×n temporary; a transposed term's sum would be a strided pass, slower than
-    the products for X up to about n/4 columns wide), else the sum first (fewer flops)."""
-    if 4 * x.shape[1] <= terms[0].shape[1]:
-        out = terms[0] @ x
-        for t in terms[1:]:
-            out = out + t @ x  # not +=: the dtype promotes as the sum's would
-        return out
-    # the sum into one fresh C-order array, in place: Aᵀ + A runs through NumPy's buffered
-    # iterator (the two layouts differ), which allocates a buffer as large as the sum
-    # (up to 8192 entries); a C-order copy of Aᵀ is one strided pass, as fast, and adding
-    # A into it takes no buffer
+def _dense_sum(*terms: np.ndarray) -> np.ndarray:
+    """T₁ + ⋯ + Tₖ into one fresh C-order array, in place: Aᵀ + A runs through NumPy's
+    buffered iterator (the two layouts differ), which allocates a buffer as large as the
+    sum (up to 8192 entries); a C-order copy of Aᵀ is one strided pass, as fast, and adding
+    A into it takes no buffer."""
     total = terms[0].astype(np.result_type(*terms), order="C")  # astype copies
     for t in terms[1:]:
         total += t
-    return total @ x
+    return total
 
 
 def _eigh(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
