@@ -233,3 +233,41 @@ def test_kron_times_commutation_rectangular(m_: int, q_: int, r_: int, s_: int) 
     e = -2 * mc.kron(A, B) @ mc.commutation(q, s)
     src = _check(e, [A, B], {"A": _rand(rng, m_, q_), "B": _rand(rng, r_, s_)})
     assert "kron(" not in src and "_commutation(" not in src, src
+
+
+def _hessian_applied_cases() -> list:
+    """(name, f, X, V, values, dims): Hessians of the benchmark's problems, to be applied."""
+    rng = np.random.default_rng(11)
+    n, p = mc.dims("n p")
+    X, A, V = mc.matrix("X", n, p), mc.matrix("A", n, n), mc.matrix("V", n, p)
+    S, W = mc.matrix("S", n, n), mc.matrix("W", n, n)
+    h, d, k, N = mc.dims("h d k N")
+    W1, W2 = mc.matrix("W1", h, d), mc.matrix("W2", k, h)
+    Xd, Y, Vd = mc.matrix("X", d, N), mc.matrix("Y", k, N), mc.matrix("V", h, d)
+    net = mc.norm(W2 @ mc.tanh(W1 @ Xd) - Y) ** 2 / (2 * N)
+    return [
+        ("tr(XᵀAX)", mc.trace(X.T @ A @ X), X, V,
+         {"X": _rand(rng, 4, 3), "A": _rand(rng, 4, 4), "V": _rand(rng, 4, 3)}),
+        ("logdet", mc.logdet(S), S, W,
+         {"S": _rand(rng, 4, 4) + 4 * np.eye(4), "W": _rand(rng, 4, 4)}),
+        ("tanh net", net, W1, Vd,
+         {"W1": _rand(rng, 3, 2), "W2": _rand(rng, 2, 3), "X": _rand(rng, 2, 5),
+          "Y": _rand(rng, 2, 5), "V": _rand(rng, 3, 2)}),
+    ]
+
+
+@pytest.mark.parametrize("case", _hessian_applied_cases(), ids=lambda c: c[0])
+def test_hessian_applied_to_a_direction_never_forms_the_hessian(case) -> None:
+    """mc.hessian(f, X) @ vec(V) is applied factor by factor, right to left: each Kronecker,
+    commutation and Diag factor meets a vector, so the code equals the hvp and builds no
+    n²×n² array (no _kron_comm, no stack of blocks, no Kronecker product)."""
+    _, f, X, V, vals = case
+    e = mc.hessian(f, X) @ mc.vec(V)
+    args = sorted(e.free_symbols, key=lambda s: s.name)
+    src = _check(e, args, vals)
+    for waste in ("kron(", "_kron_comm(", "_kron_blocks(", "_block_diag(", "np.einsum("):
+        assert waste not in src, src
+    hvp = mc.compile(mc.hvp(f, X, V))
+    want = hvp(**{a: vals[a] for a in hvp.args})
+    got = mc.compile(e, args=args)(*[vals[a.name] for a in args])
+    np.testing.assert_allclose(got, want.reshape(-1, order="F"), rtol=1e-10, atol=1e-12)

@@ -168,8 +168,13 @@ def _dense(code: Code, rows: Dim, cols: Dim) -> Atom:
     return Atom("dense", rows, cols, code)
 
 
+_STRUCTURED = ("diag", "kron", "comm", "bd")
+
+
 def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
     """Apply the first identity that matches a pair of neighbours; False if none does."""
+    if _apply_to_vector(lo, atoms, scalars):
+        return True
     if lo.backend is None and _sandwich(lo, atoms, scalars):
         return True
     for i in range(len(atoms) - 1):
@@ -212,6 +217,30 @@ def _rewrite_once(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
             atoms[i:i + 1] = _atoms(v, scalars) or []
             return True
     return False
+
+
+def _apply_to_vector(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
+    """H v = A(B(C v)): a product that ends in a vector and holds a structured factor applies
+    its last factor to the vector, so each structured factor meets a vector and none
+    becomes a matrix (a Hessian applied to a direction never forms the Hessian)."""
+    if len(atoms) < 2:
+        return False
+    a, x = atoms[-2], atoms[-1]
+    if (x.kind != "dense" or x.cols != 1
+            or not any(f.kind in _STRUCTURED for f in atoms[:-1])):
+        return False
+    if a.kind == "diag":  # Diag(d) x = d ⊙ x
+        new = [_dense(lo.binop("*", MUL, a.code, x.code), a.rows, ONE)]
+    elif a.kind == "dense" and a.rows != 1:
+        new = [_dense(lo.binop("@", MUL, a.code, x.code), a.rows, ONE)]
+    elif a.kind in ("kron", "comm", "bd"):
+        new = _pair(lo, a, x, scalars, atoms, len(atoms) - 2)
+        if new is None:
+            return False
+    else:
+        return False
+    atoms[-2:] = new
+    return True
 
 
 def _sandwich(lo: Lowerer, atoms: list[Atom], scalars: list[Any]) -> bool:
@@ -459,7 +488,9 @@ def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
         if x.cols == 1:  # K(m,n) vec(X) = vec(Xᵀ)
             if x.code.vec_of is not None and x.code.vec_of[1:] == (m, n):
                 # K(m,n) vec(X) = vec(Xᵀ) for X m×n: X's rows stacked, a C-order reshape
-                return _reshape(lo, x.code.vec_of[0], "-1", "1")
+                out = _reshape(lo, x.code.vec_of[0], "-1", "1")
+                out.vec_of = (lo.transpose_code(x.code.vec_of[0]), n, m)
+                return out
             t = lo.transpose_code(_reshape(lo, x.code, n, m))
             return _reshape(lo, t, "-1", "1")
         p = lo.method(_reshape(lo, x.code, n, m, "-1"), ".transpose(1, 0, 2)")
@@ -475,7 +506,10 @@ def _apply_left(lo: Lowerer, s: Val, x: Atom) -> Code:
         y = chain(lo, [A, xt, transpose(lo, B)])
         if y.rows == 1 and y.cols == 1:  # a 1×1 result stays a scalar
             return full(lo, y)
-        return _reshape(lo, full(lo, y), "-1", "1")
+        out = _reshape(lo, full(lo, y), "-1", "1")
+        if not (y.br or y.bc):  # vec(B X Aᵀ), kept for a factor applied next (H v = A(Bv))
+            out.vec_of = (lo.transpose_code(full(lo, y)), B.rows, A.rows)
+        return out
     x3 = _reshape(lo, x.code, qa, qb, "-1")
     ops, scalars = [], []
     # An identity, or a 1×1 factor (a ⊗ B = a B), is a scalar, not an einsum operand:
@@ -532,7 +566,7 @@ def _scaled_node(lo: Lowerer, factors: list[Any], x: Expr) -> Val:
     if lo.reuse(x):
         return lo.scale(factors, lower(x, lo))
     if isinstance(x, MatMul):
-        return chain(lo, [lower(f, lo) for f in x.factors], factors)
+        return product(lo, x.factors, list(factors))
     if isinstance(x, Hadamard):
         return hadamard_vals(lo, [lower(f, lo) for f in x.factors], x.shape, factors)
     return lo.scale(factors, lower(x, lo))
@@ -548,11 +582,33 @@ def _scalar_mul(e: ScalarMul, lo: Lowerer) -> Val:
 @lower_node.register
 def _matmul(e: MatMul, lo: Lowerer) -> Val:
     """A chain: ones become sums, Diag scales rows/columns, the rest is ordered by cost.
-    X⁻¹B is solved (np.linalg.solve: fewer flops, more accurate) unless X⁻¹ is needed anyway."""
-    fs = e.factors
+    X⁻¹B is solved (np.linalg.solve: fewer flops, more accurate) unless X⁻¹ is needed anyway.
+    A factor that is itself a scaled product, (c ABC) v, joins the chain: c A B C v, so a
+    Hessian applied to a vector never forms the Hessian."""
+    fs: list[Expr] = []
+    scalars: list[Any] = []
+    for f in e.factors:
+        inner = f.x if isinstance(f, (Scale, ScalarMul)) else f
+        if isinstance(inner, MatMul) and not (lo.reuse(f) or lo.reuse(inner)):
+            if f is inner:
+                pass
+            elif isinstance(f, Scale):
+                scalars.append(f.coef)
+            else:
+                s = lower(f.s, lo)
+                scalars.append(s.const if s.const is not None else s.code)
+            fs += inner.factors
+        else:
+            fs.append(f)
+    return product(lo, tuple(fs), scalars)
+
+
+def product(lo: Lowerer, fs: tuple[Expr, ...], scalars: list[Any]) -> Val:
+    """``s₁ ⋯ sⱼ F₁ ⋯ Fₖ`` from expressions: sums applied to vectors are distributed,
+    inverses become solves, and the rest is a :func:`chain`."""
     spread = _distribute(lo, fs)
     if spread is not None:
-        return spread
+        return lo.scale(scalars, spread)
     for i, f in enumerate(fs):
         if (isinstance(f, Inverse) and not lo.inverted_anyway(f) and f.shape[0] != 1
                 and lower(f.x, lo).kind == "dense"):
@@ -560,12 +616,13 @@ def _matmul(e: MatMul, lo: Lowerer) -> Val:
             if i + 1 < len(fs):  # X⁻¹ B = solve(X, B)
                 rest = full(lo, chain(lo, [lower(g, lo) for g in fs[i + 1:]]))
                 v = lo.dense(lo.call("np.linalg.solve", x, rest), f.shape[0], fs[-1].shape[1])
-                return chain(lo, [lower(g, lo) for g in fs[:i]] + [v])
+                return chain(lo, [lower(g, lo) for g in fs[:i]] + [v], scalars)
             if i > 0:  # A X⁻¹ = solve(Xᵀ, Aᵀ)ᵀ
                 a = full(lo, chain(lo, [lower(g, lo) for g in fs[:i]]))
                 s = lo.call("np.linalg.solve", lo.transpose_code(x), lo.transpose_code(a))
-                return lo.dense(lo.transpose_code(s), *e.shape)
-    return chain(lo, [lower(f, lo) for f in fs])
+                rows, cols = fs[0].shape[0], fs[-1].shape[1]
+                return lo.scale(scalars, lo.dense(lo.transpose_code(s), rows, cols))
+    return chain(lo, [lower(f, lo) for f in fs], scalars)
 
 
 def _distribute(lo: Lowerer, fs: tuple[Expr, ...]) -> Val | None:
@@ -591,7 +648,10 @@ def _distribute(lo: Lowerer, fs: tuple[Expr, ...]) -> Val | None:
                 return lower(MatMul((spread, *right)) if right else spread, lo)
         if right and lo.backend is None:
             terms = [lower(t, lo) for t in f.terms]
-            if all(t.kind == "dense" and not (t.br or t.bc) for t in terms):
+            # only for a sum of two layouts (Aᵀ + A): a strided pass, worth avoiding while V
+            # is thin; terms of one layout add in one cheap pass, and the sum goes first
+            if (all(t.kind == "dense" and not (t.br or t.bc) for t in terms)
+                    and any(t.code.transpose_of is not None for t in terms)):
                 rv = full(lo, chain(lo, [lower(g, lo) for g in right]))
                 code = _apply_sum(lo, [t.code for t in terms], rv, fs[-1].shape[1], f.shape[1])
                 applied = Val("dense", f.shape[0], fs[-1].shape[1], code)

@@ -400,9 +400,11 @@ def _output(lo: Lowerer, v: Val) -> Code:
     if code.fixed:
         code = lo.method(code, ".copy()")
     if v.rows == 1 or v.cols == 1:
-        if len(code.parts) == 3 and code.parts[1] == ".reshape":  # x.reshape(..).reshape(-1)
-            code = code.parts[0][0]
-        code = lo.method(code, ".reshape(-1)")
+        if code.reshape_of is not None:  # x.reshape(..).reshape(-1): x.reshape(-1)
+            base, order = code.reshape_of
+            code = lo.reshape(base, ["-1"], order=order)
+        else:
+            code = lo.method(code, ".reshape(-1)")
     return code
 
 

@@ -32,7 +32,7 @@ class Code:
     """One NumPy-level value: an argument/literal (``fixed``) or a computation of parts."""
 
     __slots__ = ("parts", "prec", "fixed", "hint", "name", "transpose_of", "neg_of", "scale_of",
-                 "vec_of", "blocks_of", "recip_of", "nonneg", "inplace", "uses")
+                 "vec_of", "reshape_of", "blocks_of", "recip_of", "nonneg", "inplace", "uses")
 
     def __init__(self, parts: tuple[Part, ...], prec: int, fixed: bool = False) -> None:
         self.parts = parts
@@ -46,6 +46,8 @@ class Code:
         self.scale_of: tuple[list, Code] | None = None
         # (X, rows, cols) for vec(X), so (A ⊗ B) vec(X) and K vec(X) can use X itself
         self.vec_of: tuple | None = None
+        # (x, order) for ``x.reshape(..., order=order)``: a reshape of it reshapes x instead
+        self.reshape_of: tuple[Code, str] | None = None
         # for a p×r×c stack of blocks, what every block is made of (codegen.blocks.BlockForm),
         # so products with the stack can use the factors instead of the stack
         self.blocks_of = None

@@ -158,6 +158,8 @@ class Lowerer:
         ``order="F"`` for the column-major (vec) layout."""
         if self.backend is not None:
             return self.backend.reshape(self, x, dims, order)
+        if x.reshape_of is not None and x.reshape_of[1] == order:
+            x = x.reshape_of[0]  # x.reshape(a).reshape(b) = x.reshape(b), in one order
         parts: list = [(x, POSTFIX), ".reshape("]
         if shape is not None:
             parts.append((shape, 0))
@@ -165,7 +167,9 @@ class Lowerer:
         # variable and leave ``.reshape`` without its parentheses
         for i, d in enumerate(dims if shape is None else []):
             parts += ([", "] if i else []) + [d if isinstance(d, str) else (d, 0)]
-        return self.em.op(POSTFIX, *parts, ', order="F")' if order == "F" else ")")
+        code = self.em.op(POSTFIX, *parts, ', order="F")' if order == "F" else ")")
+        code.reshape_of = (x, order)
+        return code
 
     def astype(self, x: Code, dtype: Code) -> Code:
         """``x`` converted to ``dtype`` (a code that evaluates to a dtype)."""
