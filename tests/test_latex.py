@@ -58,7 +58,8 @@ from matcalc.expr.nodes import (
 )
 from matcalc.expr.spectral import DivDiff, EigGap, EigVecs
 from matcalc.expr.traverse import walk
-from matcalc.printing.tex import _latex, latex, latex_dim, latex_document, latex_name
+from matcalc.printing.tex import _latex, latex, latex_document
+from matcalc.printing.tex_names import latex_dim, latex_name
 
 m, n, p = mc.dims("m n p")
 X = mc.matrix("X", m, n)

@@ -37,7 +37,8 @@ from ..expr.nodes import (
     is_scalar_shape,
 )
 from ..expr.traverse import map_children, replace, walk
-from ..printing.tex import latex, latex_name
+from ..printing.tex import latex
+from ..printing.tex_names import latex_name
 from ..text.parser import parse
 from .fdcheck import numeric_grad
 from .numeric import evaluate, random_point

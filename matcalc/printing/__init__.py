@@ -1,7 +1,8 @@
 """Printing: expressions and derivations as text and as LaTeX.
 
 Owns: :mod:`text` (one-line Unicode text and the precedence table), :mod:`tex` (LaTeX for
-math mode and whole documents) and :mod:`derivation` (derivations as text and LaTeX).
+math mode and whole documents), :mod:`tex_names` (names in LaTeX) and :mod:`derivation`
+(derivations as text and LaTeX).
 Importing this package registers the printers in :mod:`matcalc.expr.display`, which is how
 ``str(e)``, ``e._repr_latex_()`` and the ``Derivation`` methods reach them.
 

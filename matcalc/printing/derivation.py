@@ -17,7 +17,8 @@ from ..expr.dims import ONE
 from ..expr.nodes import Add, Expr, Frob, Hadamard, Let, Symbol, children
 from .names import check_names, share
 from .spectral import spectral_notes
-from .tex import _paren, latex, latex_document, latex_name
+from .tex import _paren, latex, latex_document
+from .tex_names import latex_name
 from .text import PREC, signed_terms, to_str
 
 __all__ = ["derivation_text", "derivation_latex", "derivation_document", "rule_latex"]

@@ -12,7 +12,8 @@ from __future__ import annotations
 from ..expr.nodes import Expr, Let, Symbol
 from ..expr.spectral import DivDiff, EigGap, EigVals, EigVecs, MatrixFunction
 from ..expr.traverse import walk
-from .tex import _latex, _postfix_base, latex, latex_name
+from .tex import _latex, _postfix_base, latex
+from .tex_names import latex_name
 from .text import PREC, _print, to_str
 
 __all__ = ["spectral_notes"]
