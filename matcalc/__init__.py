@@ -29,10 +29,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "matcalc.expr.build": (
         "Diag", "abs", "arccos", "arcsin", "arctan", "cos", "det", "diag", "exp", "eye",
         "frob", "hadamard", "inv", "kron", "let", "log", "logdet", "matrix", "norm", "ones",
-        "relu", "scalar", "sigmoid", "sign", "sin", "softplus", "sqrt", "step", "sum", "tan",
-        "tanh", "tr", "trace", "vec", "vector", "zeros", "elementwise", "mean", "softmax",
-        "log_softmax", "logsumexp", "symmetric", "spd", "diagonal", "matrix_power",
+        "relu", "scalar", "sigmoid", "sign", "sin", "softplus", "sqrt", "step", "tan",
+        "tanh", "tr", "trace", "vec", "vector", "zeros", "elementwise", "symmetric", "spd",
+        "diagonal", "matrix_power",
     ),
+    "matcalc.expr.reductions": ("sum", "mean", "softmax", "log_softmax", "logsumexp"),
     "matcalc.expr.spectral": ("expm", "logm", "sqrtm", "eigvalsh"),
     "matcalc.printing.tex": ("latex",),
     "matcalc.calculus.api": (

@@ -2,7 +2,10 @@
 
 Everything a user types (``X @ w + b``, ``mc.trace(A)``) passes through here, so shape
 errors are raised at construction and name the operator, both operands and their shapes.
-Broadcasting is recorded explicitly with ones vectors (``b 1ᵀ``).
+Broadcasting is recorded explicitly with ones vectors (``b 1ᵀ``). The reductions along an
+axis and the softmax family (``mc.sum(X, axis)``, ``mc.softmax``) are in
+:mod:`matcalc.expr.reductions`; their axis checks are here, for ``/`` reads exp(Z) over its
+own sums as the softmax.
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from .nodes import (
     Kron,
     Let,
     LogDet,
-    LogSumExp,
     MatMul,
     MatrixPower,
     Norm,
@@ -40,7 +42,6 @@ from .nodes import (
     ScalarMul,
     Scale,
     Softmax,
-    Sum,
     Symbol,
     Trace,
     Vec,
@@ -53,7 +54,7 @@ __all__ = [
     "matrix", "vector", "scalar", "symmetric", "spd", "diagonal", "ones", "eye", "zeros",
     "let", "as_expr", "add_terms", "hadamard", "kron", "matrix_power", "vec", "Diag", "diag",
     "trace", "tr",
-    "frob", "inv", "det", "logdet", "sum", "mean", "norm", "softmax", "log_softmax", "logsumexp",
+    "frob", "inv", "det", "logdet", "norm",
     "relu", "step", "exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "abs", "sqrt",
     "tan", "arcsin", "arccos", "arctan", "sign", "constant", "elementwise", "ElementwiseFunction",
 ]
@@ -322,8 +323,9 @@ def softmax_of(a: Expr, b: Expr) -> Expr | None:
     found = softmax_of_quotient(a, b)
     if found is None:
         return None
-    try:
-        return softmax(*found)
+    x, axis = found
+    try:  # what mc.softmax(x, axis) builds (matcalc.expr.reductions imports this module)
+        return Softmax(x, _softmax_axis(x, axis, "softmax"))
     except ShapeError:  # a normalization over a single entry: the quotient stays
         return None
 
@@ -470,33 +472,6 @@ def check_axis(axis: Any, fn: str) -> int | None:
     raise ValueError(f"mc.{fn}: the argument 'axis' must be None, 0 or 1, got {axis!r}")
 
 
-def sum(x: Any, axis: Any = None) -> Expr:  # noqa: A001 - the API's name
-    """The sum of all entries (1×1), of each column (``axis=0``: 1ᵀX, 1×n) or of each row
-    (``axis=1``: X1, m×1).
-
-    The column and row sums are products with a ones vector, as broadcasting is, so
-    derivations show the ones vector and the adjoint rules need nothing new.
-    """
-    axis = check_axis(axis, "sum")
-    x = as_expr(x, "mc.sum")
-    r, c = x.shape
-    if axis is None:
-        return Sum(x)
-    if axis == 0:
-        return x if r == 1 else _matmul(Ones(ONE, r), x)
-    return x if c == 1 else _matmul(x, Ones(c, ONE))
-
-
-def mean(x: Any, axis: Any = None) -> Expr:
-    """The mean of all entries (1×1), of each column (``axis=0``, 1×n) or of each row
-    (``axis=1``, m×1): :func:`sum` along the axis divided by the count."""
-    axis = check_axis(axis, "mean")
-    x = as_expr(x, "mc.mean")
-    r, c = x.shape
-    count = r * c if axis is None else (r if axis == 0 else c)
-    return sum(x, axis) if count == 1 else _div(sum(x, axis), count)
-
-
 def _softmax_axis(x: Expr, axis: Any, fn: str) -> int | None:
     """The axis a softmax of ``x`` normalizes over, None for "all entries" (which is also
     what a vector's own axis means); a normalization over one entry is a ShapeError."""
@@ -514,35 +489,6 @@ def _softmax_axis(x: Expr, axis: Any, fn: str) -> int | None:
             f"each {'column' if axis == 0 else 'row'} has a single entry and the {fn} is a "
             f"constant; use axis={1 - axis if other != 1 else None}")
     return None if other == 1 else axis
-
-
-def softmax(x: Any, axis: Any = None) -> Expr:
-    """``exp(Z) / Σ exp(Z)``, normalized as SciPy's ``softmax``: over all entries
-    (``axis=None``; a vector: its entries), each column (``axis=0``) or each row
-    (``axis=1``). Shaped like Z."""
-    x = as_expr(x, "mc.softmax")
-    return Softmax(x, _softmax_axis(x, axis, "softmax"))
-
-
-def logsumexp(x: Any, axis: Any = None) -> Expr:
-    """``log Σ exp(Z)`` as SciPy's ``logsumexp``: 1×1 over all entries (``axis=None``),
-    1×n over each column (``axis=0``), m×1 over each row (``axis=1``)."""
-    axis = check_axis(axis, "logsumexp")
-    x = as_expr(x, "mc.logsumexp")
-    r, c = x.shape
-    if (r == 1 and c == 1) or (axis is not None and (r, c)[axis] == 1):
-        return x  # over a single entry: log exp z = z
-    if axis is not None and (r, c)[1 - axis] == 1:
-        axis = None  # a vector along its length: all of its entries
-    return LogSumExp(x, axis)
-
-
-def log_softmax(x: Any, axis: Any = None) -> Expr:
-    """``Z − logsumexp(Z)`` broadcast back along the axis (SciPy's ``log_softmax``): a
-    named composition, so its derivative goes through logsumexp's, p = softmax(Z)."""
-    x = as_expr(x, "mc.log_softmax")
-    axis = _softmax_axis(x, axis, "log_softmax")
-    return _sub(x, LogSumExp(x, axis))
 
 
 def norm(x: Any) -> Expr:

@@ -17,7 +17,7 @@ from typing import Any
 import sympy
 
 from ..expr import build as mc  # the public constructors, spelled as users spell them
-from ..expr import spectral
+from ..expr import reductions, spectral
 from ..expr.dims import Dim, check_name, dim
 from ..expr.errors import ParseError, ShapeError, type_error
 from ..expr.nodes import Expr, Ones, Symbol
@@ -541,8 +541,8 @@ class Builder:
         if fn in ELEMENTWISE:
             return ELEMENTWISE[fn](e[0])
         axis_fns: dict[str, Callable[[Expr, int | None], Expr]] = {
-            "sum": mc.sum, "mean": mc.mean, "softmax": mc.softmax,
-            "log_softmax": mc.log_softmax, "logsumexp": mc.logsumexp,
+            "sum": reductions.sum, "mean": reductions.mean, "softmax": reductions.softmax,
+            "log_softmax": reductions.log_softmax, "logsumexp": reductions.logsumexp,
         }
         if fn in axis_fns:
             axis = int(getattr(e[1], "value", e[1])) if len(e) > 1 else None  # checked: 0, 1
@@ -556,7 +556,7 @@ class Builder:
         if fn in simple:
             return simple[fn](e[0])
         if fn == "norm1":
-            return mc.sum(mc.abs(e[0]))
+            return reductions.sum(mc.abs(e[0]))
         if fn == "diag":
             return mc.Diag(e[0]) if kind == "Diag" else mc.diag(e[0])
         if fn == "kron":
