@@ -271,9 +271,10 @@ def test_text_is_never_evaluated_as_python() -> None:
     import sys
 
     from matcalc import cli
+    from matcalc.text import construct as parse_construct
     from matcalc.text import shapes as parse_shapes
 
-    for module in (sys.modules["matcalc.text.parser"], parse_shapes, cli):
+    for module in (sys.modules["matcalc.text.parser"], parse_shapes, parse_construct, cli):
         source = inspect.getsource(module)
         for call in ("eval(", "exec(", "compile(", "__import__(", "importlib"):
             assert call not in source, (module.__name__, call)

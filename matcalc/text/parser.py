@@ -8,9 +8,10 @@ Text goes through three stages, each in one place below:
    never the parser's stack); only real nesting (parentheses, function arguments, signs,
    exponents) recurses, and more than :data:`MAX_DEPTH` levels of it are refused with a
    ParseError at the token that passed the limit.
-3. :mod:`matcalc.text.shapes` infers every shape by unifying unknown dims, then builds the
-   expression with the public constructors of :mod:`matcalc.expr.build`; both passes are
-   loops over the tree, so a 100,000-term sum is no deeper for them than a short one.
+3. :mod:`matcalc.text.shapes` infers every shape by unifying unknown dims, then
+   :mod:`matcalc.text.construct` builds the expression with the public constructors of
+   :mod:`matcalc.expr.build`; both passes are loops over the tree, so a 100,000-term sum is
+   no deeper for them than a short one.
 
 Shapes are inferred before anything is built because the constructors need concrete dims,
 while the text only fixes them by use (in ``x'*A*x``, ``A`` must be square).
@@ -66,14 +67,13 @@ import sympy
 from ..expr import build as mc
 from ..expr.errors import ParseError, type_error
 from ..expr.nodes import Expr
+from .construct import Builder, declared_structures
 from .shapes import (
     ELEMENTWISE,
     MAX_CONSTANT_BITS,
-    Builder,
     Typer,
     bits,
     declared_shape,
-    declared_structures,
 )
 from .syntax import ALIASES, RENAMED, Node, did_you_mean
 from .unparse import unparse
