@@ -98,9 +98,10 @@ def _structured(pc):
 def _structured_point(f, seed: int = 0):
     rng = np.random.default_rng(seed)
     dims = sorted({d for s in f.free_symbols for d in s.shape if str(d) != "1"}, key=str)
-    size = {d: 3 + k % 2 for k, d in enumerate(dims)}  # 3, 4, 3, ...: X need not be square
+    # 4, 3, 4, ...: X need not be square, and is tall (m_X before n_X), so XᵀAX is invertible
+    size = {d: 4 - k % 2 for k, d in enumerate(dims)}
     values = {}
-    for s in f.free_symbols:
+    for s in sorted(f.free_symbols, key=lambda s: s.name):  # the same draws in every run
         r, c = (size.get(d, 1) for d in s.shape)
         a = rng.standard_normal((r, c))
         if s.structure == "symmetric":
