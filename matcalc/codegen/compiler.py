@@ -1,10 +1,11 @@
 """Code generation: ``mc.compile`` turns expressions into one plain-NumPy Python function.
 
 The function reads dims from its array arguments and checks them, then runs straight-line
-NumPy code produced by :mod:`matcalc.codegen.lower` (structured lowering, one rule per node type)
-and :mod:`matcalc.codegen.chain` (matrix products). All outputs share one set of intermediates, so
-``compile([loss, *grads])`` runs the forward pass once. The generated source is kept on the
-function (``f.source``) and compiled functions are cached by expression.
+NumPy code produced by :mod:`matcalc.codegen.lower` (structured lowering, one rule per node
+type) and :mod:`matcalc.codegen.products` (matrix products, as chains). All outputs share one
+set of intermediates, so ``compile([loss, *grads])`` runs the forward pass once. The
+generated source is kept on the function (``f.source``) and compiled functions are cached
+by expression.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from ..expr.traverse import map_children, walk
 from . import (  # noqa: F401  (they register)
     array_runtime,
     chain,
+    products,
     reduce,
     runtime,
     spectral,
@@ -344,7 +346,7 @@ def _shared(outs: list[Expr]) -> set[Expr]:
 def _inverse_uses(outs: list[Expr]) -> dict[Expr, int]:
     """For each matrix X that is inverted somewhere (as X⁻¹ or (Xᵀ)⁻¹), how many places use
     one of its inverses: with two or more, one np.linalg.inv serves them all, where a solve
-    per use would factorize X again for each (see chain._matmul)."""
+    per use would factorize X again for each (see products.product)."""
     uses: dict[Expr, int] = {}
     seen: set[Expr] = set()
 

@@ -7,7 +7,8 @@ column ``b``; ``c 1 1ᵀ`` as the scalar ``c``), or a scaled identity, a diagona
 structured values by the identities in their docstrings, so a dense Diag, Kronecker, identity
 or ones matrix is built only when the result itself is one (:func:`densify`).
 
-Matrix products and scalings are lowered as chains (:mod:`matcalc.codegen.chain`); reductions
+Matrix products and scalings are lowered as chains (:mod:`matcalc.codegen.products`,
+:mod:`matcalc.codegen.chain`); reductions
 (trace, sums, norms, Frobenius products, diag), powers and inverse/det/logdet by
 :mod:`matcalc.codegen.reduce`. Both register their rules in :func:`lower_node`; this module
 imports neither.
