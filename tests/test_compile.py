@@ -643,3 +643,21 @@ def test_integer_power_is_repeated_squaring(k: int) -> None:
     got = mc.compile(A ** k)(A=a)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, a.astype(np.float64) ** k, rtol=2e-6)
+
+
+def test_folded_constants_that_are_not_finite_compile() -> None:
+    """A constant folded to 0⁻¹ or (−2)^½ is written as NumPy's real arithmetic has it
+    (inf, nan), not a crash: the gradient of ‖sum(A ⊗ B) ⊗ z‖ with z = 0 divides by ‖0‖
+    (the long fuzz run's seed 9401 raised TypeError: Cannot convert complex to float)."""
+    from matcalc.codegen.emit import constant_source
+
+    assert constant_source(sympy.zoo, {})[0] == 'float("inf")'
+    assert constant_source(sympy.sqrt(-2), {})[0] == 'float("nan")'
+    assert constant_source(-sympy.oo, {})[0] == 'float("-inf")'
+    assert eval(constant_source(-sympy.oo, {})[0]) == -np.inf  # noqa: S307 - our own literal
+    m_, n_ = mc.dims("m n")
+    A_, B_ = mc.matrix("A", n_, n_), mc.matrix("B", m_, m_)
+    f = mc.norm(mc.kron(mc.sum(mc.kron(A_, B_)), mc.let("z1", mc.zeros(1, m_))))
+    for g in mc.grad(f, [A_, B_]):
+        got = mc.compile(g, args=[A_, B_])(np.ones((2, 2)), np.ones((3, 3)))
+        assert np.shape(got) == ((2, 2) if g.shape[0] == n_ else (3, 3))

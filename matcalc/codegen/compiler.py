@@ -53,7 +53,7 @@ from . import (  # noqa: F401  (they register)
 )
 from .array_api import ArrayAPI
 from .emit import POSTFIX, Code, Emitter
-from .lower import Lowerer, Val, densify, full, impl_key, lower
+from .lower import Lowerer, Val, densify, full, impl_key, lower, split_scale
 
 __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 
@@ -402,9 +402,11 @@ def _output(lo: Lowerer, v: Val) -> Code:
     if code.fixed:
         code = lo.method(code, ".copy()")
     if v.rows == 1 or v.cols == 1:
-        if code.reshape_of is not None:  # x.reshape(..).reshape(-1): x.reshape(-1)
-            base, order = code.reshape_of
-            code = lo.reshape(base, ["-1"], order=order)
+        coef, codes, base = split_scale(code)
+        if base.reshape_of is not None:  # c x.reshape(..).reshape(-1): c x.reshape(-1)
+            inner, order = base.reshape_of
+            flat = lo.dense(lo.reshape(inner, ["-1"], order=order), v.rows, v.cols)
+            code = lo.scale([coef, *codes], flat).code
         else:
             code = lo.method(code, ".reshape(-1)")
     return code

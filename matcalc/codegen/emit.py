@@ -10,6 +10,7 @@ does) and names the rest.
 from __future__ import annotations
 
 import keyword
+import math
 from typing import Union
 
 import sympy
@@ -194,7 +195,12 @@ _CHAIN_OPS = {op: group for group in (("+", "-"), ("*",), ("@",)) for op in grou
 def constant_source(value: sympy.Expr, dim_names: dict) -> tuple[str, int]:
     """Python source and precedence of a constant, possibly in dims (``2 / n``, ``n - m``)."""
     if not value.free_symbols:
-        text = str(int(value)) if value.is_Integer else repr(float(value))
+        if value.is_Integer:
+            text = str(int(value))
+        else:
+            x = _real(value)
+            # inf and nan have no literal; float("inf") needs no import in any backend
+            text = repr(x) if math.isfinite(x) else f'float("{x}")'
         return text, UNARY if text.startswith("-") else ATOM
     num, den = sympy.fraction(sympy.together(value))
     text = _dims_source(num, dim_names)
@@ -204,6 +210,17 @@ def constant_source(value: sympy.Expr, dim_names: dict) -> tuple[str, int]:
         d = _dims_source(den, dim_names)
         text = f"{text} / ({d})" if den.is_Mul or den.is_Add or den.is_Pow else f"{text} / {d}"
     return text, MUL
+
+
+def _real(value: sympy.Expr) -> float:
+    """A folded constant as NumPy's real arithmetic would have it: 0⁻¹ (SymPy's unsigned
+    ∞) is inf, and a value SymPy finds complex, such as (−2)^½, is nan."""
+    if value is sympy.zoo:
+        return math.inf
+    try:
+        return float(value)
+    except TypeError:  # complex
+        return math.nan
 
 
 def _dims_source(e: sympy.Expr, names: dict) -> str:
