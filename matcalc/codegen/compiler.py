@@ -58,10 +58,7 @@ from .lower import Lowerer, Val, densify, full, impl_key, lower, split_scale
 __all__ = ["compile", "CompiledFunction", "MissingFunctionError"]
 
 # Names the generated module defines; a symbol with one of these names would shadow them.
-_HELPERS = ("_matrix", "_column", "_row", "_scalar", "_mismatch", "_dot3", "_chain",
-            "_sigmoid", "_commutation", "_logsumexp", "_softmax", "_block_diag",
-            "_kron_eye", "_add_diag", "_dense_sum", "_add_block_diag", "_kron_blocks",
-            "_kron_diag", "_kron_comm", "_eigh", "_divdiff", "_divdiff2", "_eiggap")
+_HELPERS = tuple(runtime.__all__)
 _RESERVED = {"np", *_HELPERS}
 
 BACKENDS = ("numpy", "array_api")

@@ -39,8 +39,15 @@ def _scaled_node(lo: Lowerer, factors: list[Any], x: Expr) -> Val:
 @lower_node.register
 def _scalar_mul(e: ScalarMul, lo: Lowerer) -> Val:
     """``s X`` with s 1×1: a constant s folds, otherwise NumPy broadcasts the scalar."""
+    return _scaled_node(lo, [_coefficient(lo, e)], e.x)
+
+
+def _coefficient(lo: Lowerer, e: Scale | ScalarMul) -> Any:
+    """The factor ``c`` of ``c X``: a constant, or the code of a 1×1 value."""
+    if isinstance(e, Scale):
+        return e.coef
     s = lower(e.s, lo)
-    return _scaled_node(lo, [s.const if s.const is not None else s.code], e.x)
+    return s.const if s.const is not None else s.code
 
 
 @lower_node.register
@@ -52,18 +59,14 @@ def _matmul(e: MatMul, lo: Lowerer) -> Val:
     fs: list[Expr] = []
     scalars: list[Any] = []
     for f in e.factors:
-        inner = f.x if isinstance(f, (Scale, ScalarMul)) else f
-        if isinstance(inner, MatMul) and not (lo.reuse(f) or lo.reuse(inner)):
-            if f is inner:
-                pass
-            elif isinstance(f, Scale):
-                scalars.append(f.coef)
-            else:
-                s = lower(f.s, lo)
-                scalars.append(s.const if s.const is not None else s.code)
-            fs += inner.factors
-        else:
+        scaled = isinstance(f, (Scale, ScalarMul))
+        inner = f.x if scaled else f
+        if not isinstance(inner, MatMul) or lo.reuse(f) or lo.reuse(inner):
             fs.append(f)
+            continue
+        if scaled:
+            scalars.append(_coefficient(lo, f))
+        fs += inner.factors
     return product(lo, tuple(fs), scalars)
 
 
@@ -94,8 +97,7 @@ def _distribute(lo: Lowerer, fs: tuple[Expr, ...]) -> Val | None:
     (A₁ + ⋯ + Aₖ) R v = A₁(Rv) + ⋯ + Aₖ(Rv), and uᵀ L (A₁ + ⋯) likewise, so the
     n×n sum is never formed (k passes over the terms instead of k + 1, and no n×n
     temporary). Applied to a matrix V whose width is a dim, the choice is made per call
-    (:func:`_apply_sum`). None
-    when no factor is a sum computed only for this product."""
+    (:func:`_apply_sum`). None when no factor is a sum computed only for this product."""
     for i, f in enumerate(fs):
         if not isinstance(f, Add) or lo.reuse(f) or 1 in f.shape:
             continue
@@ -134,7 +136,7 @@ def _apply_sum(lo: Lowerer, terms: list[Code], v: Code, width: Dim, inner: Dim) 
                       *[part for x in products[1:] for part in (" + ", (x, SUM_TERM))])
     summed = lo.binop("@", MUL, lo.call(lo.helper("_dense_sum"), *terms), v)
     thin = sympy.Le(4 * width.expr, inner.expr)
-    if thin in (sympy.true, sympy.false):  # sizes fixed at compile time
+    if thin in (sympy.true, sympy.false):  # sizes fixed at compile time (render drops the other)
         return spread if thin else summed
     test = lo.em.op(COMPARE, (lo.num(4 * width.expr), ADD), " <= ", (lo.dim(inner), ADD))
     return lo.em.op(COND, (spread, COMPARE), " if ", (test, COMPARE), " else ", (summed, COND))
