@@ -236,7 +236,7 @@ def test_kron_times_commutation_rectangular(m_: int, q_: int, r_: int, s_: int) 
 
 
 def _hessian_applied_cases() -> list:
-    """(name, f, X, V, values, dims): Hessians of the benchmark's problems, to be applied."""
+    """(name, f, X, V, values): Hessians of the benchmark's problems, to be applied."""
     rng = np.random.default_rng(11)
     n, p = mc.dims("n p")
     X, A, V = mc.matrix("X", n, p), mc.matrix("A", n, n), mc.matrix("V", n, p)
